@@ -1,0 +1,97 @@
+/**
+ * The HTTP application: Fastify with one plugin per concern. Built without listening, so tests
+ * drive it with `app.inject()`.
+ */
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fastifyStatic from '@fastify/static'
+import { ERROR_CODES } from '../shared/errors.js'
+import { AppError } from './http/app-error.js'
+import { bearerFrom } from './auth/token.js'
+import type { Metrics } from './http/metrics.js'
+import type { FleetState } from './core/fleet-state.js'
+import type { FleetRepository } from './store/fleet.repository.js'
+import { modelStatusRoutes } from './routes/model-status.routes.js'
+import { systemRoutes, type SourcesInfo } from './routes/system.routes.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    fleet: FleetState
+    fleetRepository: FleetRepository
+    metrics: Metrics
+  }
+}
+
+export interface AppDeps {
+  fleet: FleetState
+  fleetRepository: FleetRepository
+  metrics: Metrics
+  checkToken: (candidate: string | null) => boolean
+  version: string
+  /** Whether the first full read of every source has finished. */
+  isReady: () => boolean
+  sources: () => SourcesInfo
+  /** Built web UI to serve at `/`. Default is none (API only). */
+  webRoot?: string
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Paths reachable without a token: the health check and the (data-free) web UI shell. */
+function needsAuth(url: string): boolean {
+  return url.startsWith('/api/') || url === '/api' || url.startsWith('/metrics')
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // Header values never reach the logs: the token travels in Authorization.
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { maxParamLength: 256 },
+  })
+  app.decorate('fleet', deps.fleet)
+  app.decorate('fleetRepository', deps.fleetRepository)
+  app.decorate('metrics', deps.metrics)
+
+  app.addHook('onRequest', async (req) => {
+    if (!needsAuth(req.url)) return
+    const token = bearerFrom(req.headers.authorization)
+    if (!token) throw new AppError('SWB_AUTH_MISSING')
+    if (!deps.checkToken(token)) throw new AppError('SWB_AUTH_INVALID')
+  })
+
+  app.addHook('onResponse', async (req, reply) => {
+    const endpoint = req.routeOptions.url ?? 'unmatched'
+    if (!endpoint.startsWith('/api/') && endpoint !== '/healthz' && endpoint !== '/metrics') return
+    deps.metrics.apiRequests.inc({ method: req.method, endpoint, status: String(reply.statusCode) })
+    deps.metrics.apiResponseTime.observe({ method: req.method, endpoint }, reply.elapsedTime / 1000)
+  })
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof AppError) return reply.code(err.statusCode).send(err.toBody())
+    const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string }
+    if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
+      const status = e.statusCode ?? 400
+      return reply.code(status).send({ error: { code: 'SWB_REQUEST_INVALID', message: e.message ?? 'Invalid request' } })
+    }
+    req.log.error({ err, url: req.url }, 'request failed')
+    return reply.code(500).send({ error: { code: 'SWB_INTERNAL', message: ERROR_CODES.SWB_INTERNAL.message } })
+  })
+
+  await app.register(systemRoutes, { version: deps.version, isReady: deps.isReady, sources: deps.sources })
+  await app.register(modelStatusRoutes)
+
+  const webRoot = deps.webRoot
+  const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'))
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: webRoot, index: ['index.html'], wildcard: false, maxAge: 0 })
+  }
+  app.setNotFoundHandler((req, reply) => {
+    if (hasWeb && req.method === 'GET' && !needsAuth(req.url) && !req.url.startsWith('/ws')) {
+      return reply.type('text/html').sendFile('index.html')
+    }
+    return reply.code(404).send({ error: { code: 'SWB_ROUTE_NOT_FOUND', message: `No route ${req.method} ${req.url.split('?')[0]}` } })
+  })
+  return app
+}

@@ -1,0 +1,203 @@
+/**
+ * What Switchboard knows about one agent: the facts folded from domain events. Serialisable, so
+ * it can be saved with the ingestion checkpoints and a restart resumes from it. Bounded: the
+ * per-attempt records are a window of the most recent ones; totals are kept incrementally.
+ */
+import type {
+  FailureReason,
+  ModelChainConfig,
+  ModelSwitchEvent,
+  OpenClawLayout,
+  TokenTotals,
+} from '../../shared/model-status.js'
+import type {
+  AgentConfiguredEvent,
+  AuthStateEvent,
+  FallbackDecisionEvent,
+  ModelAttemptEvent,
+  ModelChangedEvent,
+} from './events.js'
+
+/** One attempt record, as kept in the window. */
+export interface AttemptFact {
+  sessionId: string
+  runId: string | null
+  eventId: string
+  source: 'transcript' | 'trajectory'
+  model: string
+  at: number
+  outcome: ModelAttemptEvent['outcome']
+  reason: FailureReason | null
+  httpStatus: number | null
+  message: string | null
+  turnStart: boolean
+}
+
+export interface DecisionFact {
+  sessionId: string | null
+  runId: string | null
+  eventId: string
+  at: number
+  decision: FallbackDecisionEvent['decision']
+  candidate: string
+  next: string | null
+  reason: FailureReason | null
+  rawReason: string | null
+  httpStatus: number | null
+  message: string | null
+}
+
+export interface ModelChangeFact {
+  sessionId: string
+  eventId: string
+  model: string
+  at: number
+  initial: boolean
+}
+
+export interface ModelTotals {
+  tokens: TokenTotals
+  costUsd: number
+  answers: number
+}
+
+export interface AgentFacts {
+  agentId: string
+  name: string
+  config: ModelChainConfig
+  stateDir: string
+  layout: OpenClawLayout
+  /** False for an agent seen only through data (no `agent_configured` yet). */
+  configured: boolean
+  authProfileConfig: Record<string, { provider: string; mode: string }>
+  auth: AuthStateEvent['profiles']
+  authAt: number | null
+  attempts: AttemptFact[]
+  decisions: DecisionFact[]
+  modelChanges: ModelChangeFact[]
+  /** Token and cost totals per model, from answers in transcripts (never the window). */
+  totals: Record<string, ModelTotals>
+  lastActivityAt: number | null
+  /** Switch history already known (newest first), including switches whose facts left the window. */
+  switchHistory: ModelSwitchEvent[]
+}
+
+/** How many attempt, decision and model-change records are kept per agent. Default is 500. */
+export const FACT_WINDOW = 500
+/** How many switches are kept in memory per agent (the store keeps them all). */
+export const SWITCH_MEMORY = 200
+
+export function createAgentFacts(agentId: string): AgentFacts {
+  return {
+    agentId,
+    name: agentId,
+    config: { primary: null, fallbacks: [] },
+    stateDir: '',
+    layout: 'empty',
+    configured: false,
+    authProfileConfig: {},
+    auth: {},
+    authAt: null,
+    attempts: [],
+    decisions: [],
+    modelChanges: [],
+    totals: {},
+    lastActivityAt: null,
+    switchHistory: [],
+  }
+}
+
+const emptyTokens = (): TokenTotals => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 })
+
+/** Inserts keeping the list sorted by `at` (records mostly arrive in order: append is the fast path). */
+function insertByTime<T extends { at: number; eventId: string }>(list: T[], item: T): boolean {
+  let i = list.length
+  while (i > 0 && list[i - 1]!.at > item.at) i--
+  // The same record read twice (a re-read after truncation, say) must not count twice.
+  for (let j = i - 1; j >= 0 && list[j]!.at === item.at; j--) if (list[j]!.eventId === item.eventId) return false
+  for (let j = i; j < list.length && list[j]!.at === item.at; j++) if (list[j]!.eventId === item.eventId) return false
+  list.splice(i, 0, item)
+  if (list.length > FACT_WINDOW) list.splice(0, list.length - FACT_WINDOW)
+  return true
+}
+
+function touch(facts: AgentFacts, at: number): void {
+  if (facts.lastActivityAt === null || at > facts.lastActivityAt) facts.lastActivityAt = at
+}
+
+export function applyConfigured(facts: AgentFacts, e: AgentConfiguredEvent): void {
+  facts.name = e.name
+  facts.config = e.config
+  facts.stateDir = e.stateDir
+  facts.layout = e.layout
+  facts.authProfileConfig = e.authProfiles
+  facts.configured = true
+}
+
+export function applyAttempt(facts: AgentFacts, e: ModelAttemptEvent): boolean {
+  const model = `${e.provider}/${e.model}`
+  const added = insertByTime(facts.attempts, {
+    sessionId: e.sessionId,
+    runId: e.runId,
+    eventId: `${e.source}:${e.eventId}`,
+    source: e.source,
+    model,
+    at: e.at,
+    outcome: e.outcome,
+    reason: e.reason,
+    httpStatus: e.httpStatus,
+    message: e.message,
+    turnStart: e.turnStart,
+  })
+  if (!added) return false
+  touch(facts, e.at)
+  // Usage is counted from transcripts only: trajectories repeat the same answers.
+  if (e.outcome === 'succeeded' && e.source === 'transcript') {
+    const t = (facts.totals[model] ??= { tokens: emptyTokens(), costUsd: 0, answers: 0 })
+    t.answers++
+    if (e.usage) {
+      t.tokens.input += e.usage.input
+      t.tokens.output += e.usage.output
+      t.tokens.cacheRead += e.usage.cacheRead
+      t.tokens.cacheWrite += e.usage.cacheWrite
+      t.tokens.total += e.usage.total
+      t.costUsd += e.usage.costUsd
+    }
+  }
+  return true
+}
+
+export function applyModelChanged(facts: AgentFacts, e: ModelChangedEvent): boolean {
+  const added = insertByTime(facts.modelChanges, {
+    sessionId: e.sessionId,
+    eventId: e.eventId,
+    model: `${e.provider}/${e.model}`,
+    at: e.at,
+    initial: e.initial,
+  })
+  if (added) touch(facts, e.at)
+  return added
+}
+
+export function applyDecision(facts: AgentFacts, e: FallbackDecisionEvent): boolean {
+  const added = insertByTime(facts.decisions, {
+    sessionId: e.sessionId,
+    runId: e.runId,
+    eventId: e.eventId,
+    at: e.at,
+    decision: e.decision,
+    candidate: e.candidate,
+    next: e.next,
+    reason: e.reason,
+    rawReason: e.rawReason,
+    httpStatus: e.httpStatus,
+    message: e.message,
+  })
+  if (added) touch(facts, e.at)
+  return added
+}
+
+export function applyAuthState(facts: AgentFacts, e: AuthStateEvent): void {
+  facts.auth = e.profiles
+  facts.authAt = e.at
+}

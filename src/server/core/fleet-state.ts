@@ -1,0 +1,360 @@
+/**
+ * Fleet state: folds domain events into per-agent facts, judges them with the pure rules, and
+ * turns every change of a read model into outbound messages. It owns no I/O: persistence, the
+ * clock, timers and the hub are passed in.
+ */
+import type { AgentModelStatus, ModelStatus, ModelStatusesResponse, ModelSwitchEvent } from '../../shared/model-status.js'
+import type { FallbackDecisionEvent, OpenClawEvent } from './events.js'
+import {
+  applyAttempt,
+  applyAuthState,
+  applyConfigured,
+  applyDecision,
+  applyModelChanged,
+  createAgentFacts,
+  type AgentFacts,
+} from './agent-facts.js'
+import { computeAgentStatus, deriveSwitches, mergeOutcomes, mergeSwitchHistory, nextExpiry } from './model-status.rules.js'
+import type { IngestBatch } from '../sources/source.js'
+import type { FleetChanges, FleetSnapshot } from '../store/fleet.repository.js'
+import type { Hub } from '../ws/hub.js'
+import { agentTopic } from '../../shared/protocol.js'
+
+/** Log lines that name a session not yet known to belong to an agent wait here. Default is 5000. */
+const PENDING_LIMIT = 5000
+const PENDING_KEY = 'openclaw.pending_decisions'
+
+export interface FleetStateOptions {
+  now: () => number
+  hub: Hub
+  /** Schedules a callback (the next cooldown expiry); returns a canceller. */
+  setTimer?: (fn: () => void, ms: number) => () => void
+}
+
+export interface IngestStats {
+  events: number
+  rejected: number
+  bytesRead: number
+  batches: number
+}
+
+export interface FleetState {
+  restore(snapshot: FleetSnapshot): void
+  /** Folds a batch and publishes what changed. */
+  apply(batch: IngestBatch): void
+  /** Re-judges agents whose status depends on time (cooldown ends). */
+  tick(): void
+  list(): ModelStatusesResponse
+  /** The whole list, JSON-encoded once per change: the hot path of `GET /api/agents/model-statuses`. */
+  listEncoded(): string
+  get(agentId: string): AgentModelStatus | undefined
+  getEncoded(agentId: string): string | undefined
+  checkpoints(): ReadonlyMap<string, unknown>
+  /** Takes (and clears) what must be saved. Facts are encoded now, so later folding can't alter them. */
+  drainChanges(): FleetChanges | null
+  /** Puts back changes whose save failed, so the next save retries them. */
+  requeue(changes: FleetChanges): void
+  readonly stats: IngestStats
+  readonly agentCount: number
+  dispose(): void
+}
+
+interface AgentEntry {
+  facts: AgentFacts
+  view: AgentModelStatus | null
+  encoded: string | null
+  modelEncoded: Map<string, string>
+}
+
+export function createFleetState(options: FleetStateOptions): FleetState {
+  const { now, hub } = options
+  const agents = new Map<string, AgentEntry>()
+  const sessionToAgent = new Map<string, string>()
+  let pending: FallbackDecisionEvent[] = []
+  const checkpoints = new Map<string, unknown>()
+
+  const dirty = new Set<string>()
+  const unsavedAgents = new Set<string>()
+  const removedAgents = new Set<string>()
+  const unsavedCheckpoints = new Map<string, unknown>()
+  let unsavedPending = false
+  let addedSwitches: ModelSwitchEvent[] = []
+  let removedSwitches: string[] = []
+  let listCache: string | null = null
+  let lastUpdate = 0
+  let cancelTimer: (() => void) | null = null
+  const stats: IngestStats = { events: 0, rejected: 0, bytesRead: 0, batches: 0 }
+
+  const entry = (agentId: string): AgentEntry => {
+    let e = agents.get(agentId)
+    if (!e) {
+      e = { facts: createAgentFacts(agentId), view: null, encoded: null, modelEncoded: new Map() }
+      agents.set(agentId, e)
+      removedAgents.delete(agentId)
+    }
+    return e
+  }
+
+  const mark = (agentId: string): void => {
+    dirty.add(agentId)
+    unsavedAgents.add(agentId)
+  }
+
+  const applyDecisionTo = (agentId: string, d: FallbackDecisionEvent): void => {
+    if (applyDecision(entry(agentId).facts, d)) mark(agentId)
+  }
+
+  const resolvePending = (sessionId: string, agentId: string): void => {
+    if (pending.length === 0) return
+    const rest: FallbackDecisionEvent[] = []
+    for (const d of pending) {
+      if (d.sessionId === sessionId || d.runId === sessionId) applyDecisionTo(agentId, { ...d, agentId })
+      else rest.push(d)
+    }
+    if (rest.length !== pending.length) {
+      pending = rest
+      unsavedPending = true
+    }
+  }
+
+  const applyEvent = (e: OpenClawEvent): void => {
+    switch (e.kind) {
+      case 'agent_configured':
+        applyConfigured(entry(e.agentId).facts, e)
+        mark(e.agentId)
+        break
+      case 'agent_removed':
+        if (agents.delete(e.agentId)) {
+          removedAgents.add(e.agentId)
+          unsavedAgents.delete(e.agentId)
+          dirty.delete(e.agentId)
+          listCache = null
+          hub.publish('agent_removed', agentTopic(e.agentId), { agentId: e.agentId, timestamp: now() })
+        }
+        break
+      case 'session_seen':
+        if (sessionToAgent.get(e.sessionId) !== e.agentId) {
+          sessionToAgent.set(e.sessionId, e.agentId)
+          entry(e.agentId)
+          resolvePending(e.sessionId, e.agentId)
+        }
+        break
+      case 'model_attempt':
+        if (!sessionToAgent.has(e.sessionId)) {
+          sessionToAgent.set(e.sessionId, e.agentId)
+          resolvePending(e.sessionId, e.agentId)
+        }
+        if (applyAttempt(entry(e.agentId).facts, e)) mark(e.agentId)
+        break
+      case 'model_changed':
+        if (applyModelChanged(entry(e.agentId).facts, e)) mark(e.agentId)
+        break
+      case 'fallback_decision': {
+        const agentId =
+          e.agentId ??
+          (e.sessionId ? sessionToAgent.get(e.sessionId) : undefined) ??
+          (e.runId ? sessionToAgent.get(e.runId) : undefined)
+        if (agentId) applyDecisionTo(agentId, e)
+        else {
+          pending.push(e)
+          if (pending.length > PENDING_LIMIT) pending.splice(0, pending.length - PENDING_LIMIT)
+          unsavedPending = true
+        }
+        break
+      }
+      case 'auth_state':
+        applyAuthState(entry(e.agentId).facts, e)
+        mark(e.agentId)
+        break
+      default: {
+        const never: never = e
+        void never
+      }
+    }
+  }
+
+  const publishDiff = (agentId: string, e: AgentEntry, added: ModelSwitchEvent[]): void => {
+    const view = e.view!
+    const ts = now()
+    const topic = agentTopic(agentId)
+    const prevModels = e.modelEncoded
+    const nextModels = new Map<string, string>()
+    for (const m of view.allModels) {
+      const enc = JSON.stringify(m)
+      nextModels.set(m.modelId, enc)
+      const before = prevModels.get(m.modelId)
+      if (before === enc) continue
+      hub.publish('model_status_update', topic, { agentId, modelStatus: m, timestamp: ts })
+      const prevError = before ? (JSON.parse(before) as ModelStatus).lastError : null
+      if (m.lastError && (!prevError || prevError.timestamp !== m.lastError.timestamp)) {
+        hub.publish('model_error', topic, { agentId, modelId: m.modelId, error: m.lastError, timestamp: ts })
+      }
+    }
+    e.modelEncoded = nextModels
+    for (const s of [...added].reverse()) hub.publish('model_switch_event', topic, { agentId, switchEvent: s, timestamp: ts })
+    hub.publish('agent_update', topic, { agent: view, timestamp: ts })
+  }
+
+  const recompute = (ids: Iterable<string>, publish: boolean): void => {
+    const t = now()
+    for (const agentId of ids) {
+      const e = agents.get(agentId)
+      if (!e) continue
+      const outcomes = mergeOutcomes(e.facts)
+      const merged = mergeSwitchHistory(e.facts, deriveSwitches(e.facts, outcomes))
+      e.facts.switchHistory = merged.history
+      if (merged.added.length > 0 || merged.removed.length > 0) {
+        addedSwitches.push(...merged.added)
+        removedSwitches.push(...merged.removed)
+        unsavedAgents.add(agentId)
+      }
+      const view = computeAgentStatus(e.facts, t, outcomes)
+      const encoded = JSON.stringify(view)
+      if (encoded === e.encoded) continue
+      e.view = view
+      e.encoded = encoded
+      listCache = null
+      lastUpdate = t
+      if (publish) publishDiff(agentId, e, merged.added)
+      else e.modelEncoded = new Map(view.allModels.map((m) => [m.modelId, JSON.stringify(m)]))
+    }
+    scheduleExpiry()
+  }
+
+  const scheduleExpiry = (): void => {
+    if (!options.setTimer) return
+    const t = now()
+    let next: number | null = null
+    for (const e of agents.values()) {
+      if (!e.view) continue
+      const x = nextExpiry(e.view, t)
+      if (x !== null && (next === null || x < next)) next = x
+    }
+    cancelTimer?.()
+    cancelTimer = null
+    if (next !== null) {
+      // A few ms late rather than early: the rule compares with `now` strictly.
+      cancelTimer = options.setTimer(() => state.tick(), Math.max(0, next - t) + 5)
+    }
+  }
+
+  const state: FleetState = {
+    restore(snapshot) {
+      for (const facts of snapshot.agents) {
+        agents.set(facts.agentId, { facts, view: null, encoded: null, modelEncoded: new Map() })
+        for (const a of facts.attempts) sessionToAgent.set(a.sessionId, facts.agentId)
+      }
+      for (const [k, v] of snapshot.checkpoints) checkpoints.set(k, v)
+      const saved = snapshot.kv.get(PENDING_KEY)
+      if (Array.isArray(saved)) pending = saved as FallbackDecisionEvent[]
+      recompute(agents.keys(), false)
+    },
+
+    apply(batch) {
+      stats.batches++
+      stats.events += batch.events.length
+      stats.rejected += batch.rejected.length
+      stats.bytesRead += batch.bytesRead ?? 0
+      for (const ev of batch.events) applyEvent(ev)
+      for (const [k, v] of Object.entries(batch.checkpoints)) {
+        checkpoints.set(k, v)
+        unsavedCheckpoints.set(k, v)
+      }
+      if (dirty.size > 0) {
+        const ids = [...dirty]
+        dirty.clear()
+        recompute(ids, true)
+      }
+    },
+
+    tick() {
+      recompute(agents.keys(), true)
+    },
+
+    list() {
+      const out: AgentModelStatus[] = []
+      for (const e of agents.values()) if (e.view) out.push(e.view)
+      out.sort((a, b) => a.agentId.localeCompare(b.agentId))
+      return { agents: out, lastUpdate }
+    },
+
+    listEncoded() {
+      if (listCache === null) {
+        const parts: string[] = []
+        const ids = [...agents.keys()].sort()
+        for (const id of ids) {
+          const enc = agents.get(id)!.encoded
+          if (enc) parts.push(enc)
+        }
+        listCache = `{"agents":[${parts.join(',')}],"lastUpdate":${lastUpdate}}`
+      }
+      return listCache
+    },
+
+    get(agentId) {
+      return agents.get(agentId)?.view ?? undefined
+    },
+
+    getEncoded(agentId) {
+      return agents.get(agentId)?.encoded ?? undefined
+    },
+
+    checkpoints() {
+      return checkpoints
+    },
+
+    drainChanges() {
+      if (
+        unsavedAgents.size === 0 &&
+        removedAgents.size === 0 &&
+        unsavedCheckpoints.size === 0 &&
+        !unsavedPending &&
+        addedSwitches.length === 0 &&
+        removedSwitches.length === 0
+      ) {
+        return null
+      }
+      const changes: FleetChanges = {
+        agents: [...unsavedAgents].flatMap((id) => {
+          const e = agents.get(id)
+          return e ? [{ agentId: id, facts: JSON.stringify(e.facts) }] : []
+        }),
+        removedAgents: [...removedAgents],
+        checkpoints: new Map(unsavedCheckpoints),
+        addedSwitches,
+        removedSwitches,
+        kv: unsavedPending ? new Map([[PENDING_KEY, pending]]) : new Map(),
+      }
+      unsavedAgents.clear()
+      removedAgents.clear()
+      unsavedCheckpoints.clear()
+      unsavedPending = false
+      addedSwitches = []
+      removedSwitches = []
+      return changes
+    },
+
+    requeue(changes) {
+      for (const a of changes.agents) if (agents.has(a.agentId)) unsavedAgents.add(a.agentId)
+      for (const id of changes.removedAgents) if (!agents.has(id)) removedAgents.add(id)
+      for (const [k, v] of changes.checkpoints) if (!unsavedCheckpoints.has(k)) unsavedCheckpoints.set(k, v)
+      if (changes.kv.size > 0) unsavedPending = true
+      addedSwitches = [...changes.addedSwitches, ...addedSwitches]
+      removedSwitches = [...changes.removedSwitches, ...removedSwitches]
+    },
+
+    get stats() {
+      return stats
+    },
+
+    get agentCount() {
+      return agents.size
+    },
+
+    dispose() {
+      cancelTimer?.()
+      cancelTimer = null
+    },
+  }
+  return state
+}

@@ -1,0 +1,499 @@
+/**
+ * Model status rules: pure functions of an agent's facts and the time. No I/O, no clock of their
+ * own — tests pin `now`. The rules are those of seed 000 §4.1.2, combined with OpenClaw's own
+ * auth-profile state (which, when present, is an observation and wins over any inference).
+ */
+import {
+  clockTime,
+  splitModelRef,
+  type AgentModelStatus,
+  type AuthProfileStatus,
+  type FailureReason,
+  type ModelError,
+  type ModelStatus,
+  type ModelSwitchEvent,
+  type SwitchReason,
+} from '../../shared/model-status.js'
+import { FACT_WINDOW, SWITCH_MEMORY, type AgentFacts, type AttemptFact, type DecisionFact } from './agent-facts.js'
+
+/** Two records of the same attempt from different places lie at most this far apart. */
+const SAME_ATTEMPT_MS = 30_000
+/** A switch read from a transcript and the same switch read from the log lie at most this far apart. */
+const SAME_SWITCH_MS = 120_000
+/** Seed rule 4: more than this many rate-limit failures… */
+const DISABLE_AFTER_RATE_LIMITS = 3
+/** …within this window, with no success since, and the model is considered disabled (inferred). */
+const DISABLE_WINDOW_MS = 10 * 60_000
+
+interface Outcome {
+  model: string
+  sessionId: string | null
+  at: number
+  ok: boolean
+  reason: FailureReason | null
+  httpStatus: number | null
+  message: string | null
+  /** Lower wins when records are merged: OpenClaw's log states its own classification. */
+  rank: number
+}
+
+const RANK = { log: 0, trajectory: 1, transcript: 2 } as const
+
+function sameSession(a: string | null, b: string | null): boolean {
+  return a === null || b === null || a === b
+}
+
+/** Every outcome (answer or failure) once, merged across the log, trajectories and transcripts. */
+export function mergeOutcomes(facts: Pick<AgentFacts, 'attempts' | 'decisions'>): Outcome[] {
+  const raw: Outcome[] = []
+  for (const a of facts.attempts) {
+    if (a.outcome === 'started') continue
+    raw.push({
+      model: a.model,
+      sessionId: a.sessionId,
+      at: a.at,
+      ok: a.outcome === 'succeeded',
+      reason: a.outcome === 'succeeded' ? null : (a.reason ?? (a.outcome === 'aborted' ? 'timeout' : 'unknown')),
+      httpStatus: a.httpStatus,
+      message: a.message,
+      rank: RANK[a.source],
+    })
+  }
+  for (const d of facts.decisions) {
+    if (d.decision !== 'candidate_failed' && d.decision !== 'candidate_succeeded') continue
+    raw.push({
+      model: d.candidate,
+      sessionId: d.sessionId,
+      at: d.at,
+      ok: d.decision === 'candidate_succeeded',
+      reason: d.decision === 'candidate_failed' ? (d.reason ?? 'unknown') : null,
+      httpStatus: d.httpStatus,
+      message: d.message,
+      rank: RANK.log,
+    })
+  }
+  raw.sort((a, b) => a.at - b.at || a.rank - b.rank)
+  const merged: Outcome[] = []
+  for (const o of raw) {
+    let match: Outcome | undefined
+    for (let i = merged.length - 1; i >= 0; i--) {
+      const m = merged[i]!
+      if (o.at - m.at > SAME_ATTEMPT_MS) break
+      if (m.model === o.model && m.ok === o.ok && m.rank !== o.rank && sameSession(m.sessionId, o.sessionId)) {
+        match = m
+        break
+      }
+    }
+    if (!match) {
+      merged.push({ ...o })
+    } else if (o.rank < match.rank) {
+      match.reason = o.reason ?? match.reason
+      match.httpStatus = o.httpStatus ?? match.httpStatus
+      match.message = o.message ?? match.message
+      match.rank = o.rank
+      match.sessionId = match.sessionId ?? o.sessionId
+    } else {
+      match.httpStatus = match.httpStatus ?? o.httpStatus
+      match.sessionId = match.sessionId ?? o.sessionId
+    }
+  }
+  return merged
+}
+
+function makeSwitch(
+  facts: AgentFacts,
+  id: string,
+  from: string,
+  to: string,
+  reason: SwitchReason,
+  at: number,
+  extra: Partial<Pick<ModelSwitchEvent, 'sessionId' | 'runId' | 'httpStatus' | 'message'>> & {
+    source: ModelSwitchEvent['source']
+  },
+): ModelSwitchEvent {
+  return {
+    id,
+    agentId: facts.agentId,
+    fromModel: from,
+    toModel: to,
+    reason,
+    timestamp: at,
+    time: clockTime(at),
+    sessionId: extra.sessionId ?? null,
+    runId: extra.runId ?? null,
+    httpStatus: extra.httpStatus ?? null,
+    source: extra.source,
+    message: extra.message ?? null,
+  }
+}
+
+function chainIndex(facts: AgentFacts, model: string): number {
+  if (facts.config.primary === model) return 0
+  const i = facts.config.fallbacks.indexOf(model)
+  return i < 0 ? Number.POSITIVE_INFINITY : i + 1
+}
+
+/** Which source's `started` records describe a session's attempts: transcripts when it has them. */
+function startsBySession(attempts: AttemptFact[]): Map<string, AttemptFact[]> {
+  const bySession = new Map<string, { transcript: AttemptFact[]; trajectory: AttemptFact[] }>()
+  for (const a of attempts) {
+    if (a.outcome !== 'started') continue
+    const s = bySession.get(a.sessionId) ?? { transcript: [], trajectory: [] }
+    s[a.source].push(a)
+    bySession.set(a.sessionId, s)
+  }
+  const out = new Map<string, AttemptFact[]>()
+  for (const [id, s] of bySession) out.set(id, s.transcript.length > 0 ? s.transcript : s.trajectory)
+  return out
+}
+
+/**
+ * Switches derivable from the facts in the window: failovers stated by OpenClaw's log, failovers
+ * seen as consecutive attempts on different models within a turn, and changes of the answering
+ * model between turns (recovery to a higher model, a manual `/model`, or a skip past a model).
+ * A transcript switch that the log also states is reported once, as the log states it.
+ */
+export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOutcomes(facts)): ModelSwitchEvent[] {
+  const logSwitches: ModelSwitchEvent[] = []
+  for (const d of facts.decisions) {
+    if (d.decision !== 'candidate_failed' || !d.next) continue
+    logSwitches.push(
+      makeSwitch(facts, `log:${d.eventId}`, d.candidate, d.next, d.reason ?? 'unknown', d.at, {
+        source: 'log',
+        sessionId: d.sessionId,
+        runId: d.runId,
+        httpStatus: d.httpStatus,
+        message: d.message,
+      }),
+    )
+  }
+  const matchesLog = (from: string, to: string, at: number, sessionId: string | null): boolean =>
+    logSwitches.some(
+      (l) =>
+        l.fromModel === from &&
+        l.toModel === to &&
+        Math.abs(l.timestamp - at) <= SAME_SWITCH_MS &&
+        (sameSession(l.sessionId, sessionId) || l.runId === sessionId),
+    )
+
+  const failures = outcomes.filter((o) => !o.ok)
+  const lastFailureBetween = (model: string, sessionId: string, from: number, to: number): Outcome | undefined => {
+    let found: Outcome | undefined
+    for (const f of failures) {
+      if (f.at < from - 1) continue
+      if (f.at > to) break
+      if (f.model === model && sameSession(f.sessionId, sessionId)) found = f
+    }
+    return found
+  }
+
+  const attemptSwitches: ModelSwitchEvent[] = []
+  for (const [sessionId, starts] of startsBySession(facts.attempts)) {
+    let current: AttemptFact | undefined
+    for (const s of starts) {
+      if (s.turnStart || !current) {
+        current = s
+        continue
+      }
+      if (s.model !== current.model) {
+        const failure = lastFailureBetween(current.model, sessionId, current.at, s.at)
+        if (!matchesLog(current.model, s.model, s.at, sessionId)) {
+          attemptSwitches.push(
+            makeSwitch(facts, `att:${s.eventId}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
+              source: s.source,
+              sessionId,
+              runId: s.runId,
+              httpStatus: failure?.httpStatus ?? null,
+              message: failure?.message ?? null,
+            }),
+          )
+        }
+      }
+      current = s
+    }
+  }
+
+  const failovers = [...logSwitches, ...attemptSwitches]
+  const answerSwitches: ModelSwitchEvent[] = []
+  const answers = outcomes.filter((o) => o.ok)
+  for (let i = 1; i < answers.length; i++) {
+    const prev = answers[i - 1]!
+    const next = answers[i]!
+    if (prev.model === next.model) continue
+    const explained = failovers.some(
+      (f) => f.toModel === next.model && f.timestamp >= prev.at - 1 && f.timestamp <= next.at + 1,
+    )
+    if (explained) continue
+    const manual = facts.modelChanges.some(
+      (c) => !c.initial && c.model === next.model && c.at > prev.at && c.at <= next.at,
+    )
+    let reason: SwitchReason
+    if (manual) reason = 'manual'
+    else if (chainIndex(facts, next.model) < chainIndex(facts, prev.model)) reason = 'recovery'
+    else reason = lastFailureBetween(prev.model, next.sessionId ?? '', prev.at, next.at)?.reason ?? 'unknown'
+    answerSwitches.push(
+      makeSwitch(facts, `ans:${next.sessionId ?? ''}:${next.at}`, prev.model, next.model, reason, next.at, {
+        source: manual ? 'transcript' : 'transcript',
+        sessionId: next.sessionId,
+      }),
+    )
+  }
+
+  return [...failovers, ...answerSwitches].sort((a, b) => b.timestamp - a.timestamp || a.id.localeCompare(b.id))
+}
+
+/**
+ * Merges freshly derived switches into the known history. Switches whose facts are still in the
+ * window are replaced by what the window says now (a transcript switch the log later states
+ * differently is removed); older ones are kept as they were.
+ */
+export function mergeSwitchHistory(
+  facts: AgentFacts,
+  derived: ModelSwitchEvent[],
+): { history: ModelSwitchEvent[]; added: ModelSwitchEvent[]; removed: string[] } {
+  const attemptsFull = facts.attempts.length >= FACT_WINDOW
+  const decisionsFull = facts.decisions.length >= FACT_WINDOW
+  const attemptFloor = attemptsFull ? facts.attempts[0]!.at + SAME_SWITCH_MS : Number.NEGATIVE_INFINITY
+  const decisionFloor = decisionsFull ? facts.decisions[0]!.at + SAME_SWITCH_MS : Number.NEGATIVE_INFINITY
+  const derivable = (s: ModelSwitchEvent): boolean =>
+    s.source === 'log' ? s.timestamp >= decisionFloor : s.timestamp >= attemptFloor
+
+  const derivedIds = new Set(derived.map((s) => s.id))
+  const previous = new Map(facts.switchHistory.map((s) => [s.id, s]))
+  const removed: string[] = []
+  const kept: ModelSwitchEvent[] = []
+  for (const s of facts.switchHistory) {
+    if (derivedIds.has(s.id)) continue
+    if (derivable(s)) removed.push(s.id)
+    else kept.push(s)
+  }
+  const added = derived.filter((s) => {
+    const p = previous.get(s.id)
+    return !p || p.reason !== s.reason || p.fromModel !== s.fromModel || p.toModel !== s.toModel
+  })
+  const history = [...derived.filter(derivable), ...kept]
+    .sort((a, b) => b.timestamp - a.timestamp || a.id.localeCompare(b.id))
+    .slice(0, SWITCH_MEMORY)
+  return { history, added, removed }
+}
+
+function authProfiles(facts: AgentFacts, now: number): AuthProfileStatus[] {
+  const ids = new Set([...Object.keys(facts.authProfileConfig), ...Object.keys(facts.auth)])
+  const out: AuthProfileStatus[] = []
+  for (const profileId of [...ids].sort()) {
+    const cfg = facts.authProfileConfig[profileId]
+    const s = facts.auth[profileId] ?? {}
+    // Profiles that were never configured are named `<kind>:<provider>` (e.g. inline-api-key:mock).
+    const [kind, rest] = profileId.includes(':') ? [profileId.slice(0, profileId.indexOf(':')), profileId.slice(profileId.indexOf(':') + 1)] : ['', profileId]
+    const provider = cfg?.provider ?? (kind === 'inline-api-key' ? rest : kind || rest)
+    const mode = cfg?.mode ?? (kind === 'inline-api-key' ? 'api_key' : 'unknown')
+    const disabled = s.disabledUntil !== undefined && s.disabledUntil > now
+    const cooling = s.cooldownUntil !== undefined && s.cooldownUntil > now
+    out.push({
+      profileId,
+      provider,
+      mode,
+      status: disabled ? 'disabled' : cooling ? 'cooldown' : 'active',
+      cooldownUntil: s.cooldownUntil ?? null,
+      cooldownReason: s.cooldownReason ?? null,
+      cooldownModel: s.cooldownModel ?? null,
+      disabledUntil: s.disabledUntil ?? null,
+      disabledReason: s.disabledReason ?? null,
+      errorCount: s.errorCount ?? 0,
+      lastFailureAt: s.lastFailureAt ?? null,
+      lastUsedAt: s.lastUsed ?? null,
+    })
+  }
+  return out
+}
+
+interface ModelEvidence {
+  lastSuccess: Outcome | undefined
+  lastFailure: Outcome | undefined
+  attempts: number
+  failures: number
+  recentRateLimits: number[]
+  lastStartedAt: number | null
+}
+
+function evidenceByModel(facts: AgentFacts, outcomes: Outcome[]): Map<string, ModelEvidence> {
+  const map = new Map<string, ModelEvidence>()
+  const get = (m: string): ModelEvidence => {
+    let e = map.get(m)
+    if (!e) {
+      e = { lastSuccess: undefined, lastFailure: undefined, attempts: 0, failures: 0, recentRateLimits: [], lastStartedAt: null }
+      map.set(m, e)
+    }
+    return e
+  }
+  for (const o of outcomes) {
+    const e = get(o.model)
+    e.attempts++
+    if (o.ok) {
+      e.lastSuccess = o
+      e.recentRateLimits = []
+    } else {
+      e.failures++
+      e.lastFailure = o
+      if (o.reason === 'rate_limit') e.recentRateLimits.push(o.at)
+    }
+  }
+  for (const a of facts.attempts) if (a.outcome === 'started') get(a.model).lastStartedAt = a.at
+  for (const d of facts.decisions) if (d.decision === 'probe_cooldown_candidate') get(d.candidate)
+  return map
+}
+
+/** The first attempted model of the most recent turn, when known. */
+function latestTurnFirstModel(facts: AgentFacts): { model: string; at: number } | null {
+  for (let i = facts.attempts.length - 1; i >= 0; i--) {
+    const a = facts.attempts[i]!
+    if (a.outcome === 'started' && a.turnStart) return { model: a.model, at: a.at }
+  }
+  return null
+}
+
+function toError(o: Outcome): ModelError {
+  return { type: o.reason ?? 'unknown', message: o.message ?? '', timestamp: o.at, code: o.httpStatus }
+}
+
+/**
+ * The status of one model at `now`. Order of precedence:
+ * 1. OpenClaw says the model's auth profile is disabled → `disabled` (observed);
+ * 2. OpenClaw says it is cooling down → `cooldown` (observed), with `cooldownUntil`;
+ * 3. seed rule 4: more than 3 rate limits in 10 minutes and no answer since → `disabled` (inferred);
+ * 4. seed rule 5: it failed and the latest turn started past it → `cooldown` (inferred);
+ * 5. seed rule 3: the last failure is newer than the last answer → `error` (observed);
+ * 6. seed rules 1–2: it answered last, or was never used → `healthy`.
+ */
+export function modelStatus(
+  facts: AgentFacts,
+  modelId: string,
+  ev: ModelEvidence | undefined,
+  profiles: AuthProfileStatus[],
+  now: number,
+  latestTurn: { model: string; at: number } | null,
+): ModelStatus {
+  const { provider, model } = splitModelRef(modelId)
+  const role: ModelStatus['role'] =
+    facts.config.primary === modelId ? 'primary' : facts.config.fallbacks.includes(modelId) ? 'fallback' : 'other'
+  const totals = facts.totals[modelId]
+  const lastFailure = ev?.lastFailure
+  const lastSuccess = ev?.lastSuccess
+  const base: ModelStatus = {
+    modelId,
+    provider,
+    status: 'healthy',
+    statusSource: 'observed',
+    statusReason: null,
+    role,
+    lastUsedAt: maxOf(lastSuccess?.at, lastFailure?.at, ev?.lastStartedAt ?? undefined),
+    lastError: lastFailure ? toError(lastFailure) : null,
+    cooldownUntil: null,
+    disabledUntil: null,
+    disabledReason: null,
+    attempts: ev?.attempts ?? 0,
+    failures: ev?.failures ?? 0,
+    tokens: totals ? { ...totals.tokens } : { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
+    costUsd: totals?.costUsd ?? 0,
+  }
+
+  const mine = profiles.filter((p) => p.provider === provider && (!p.cooldownModel || p.cooldownModel === model || p.status === 'disabled'))
+  const disabled = mine.filter((p) => p.status === 'disabled')
+  if (disabled.length > 0) {
+    const until = Math.max(...disabled.map((p) => p.disabledUntil ?? 0))
+    return { ...base, status: 'disabled', statusReason: 'auth_profile_disabled', disabledUntil: until, disabledReason: disabled[0]!.disabledReason }
+  }
+  const cooling = mine.filter((p) => p.status === 'cooldown')
+  if (cooling.length > 0) {
+    const until = Math.max(...cooling.map((p) => p.cooldownUntil ?? 0))
+    return { ...base, status: 'cooldown', statusReason: `auth_profile_cooldown:${cooling[0]!.cooldownReason ?? 'unknown'}`, cooldownUntil: until }
+  }
+
+  const failingNow = lastFailure !== undefined && (lastSuccess === undefined || lastFailure.at > lastSuccess.at)
+  if (failingNow && ev) {
+    const recent = ev.recentRateLimits.filter((t) => now - t <= DISABLE_WINDOW_MS)
+    if (recent.length > DISABLE_AFTER_RATE_LIMITS) {
+      return { ...base, status: 'disabled', statusSource: 'inferred', statusReason: `rate_limited_${recent.length}x_in_10m` }
+    }
+    const skipped =
+      latestTurn !== null &&
+      latestTurn.at > lastFailure.at &&
+      latestTurn.model !== modelId &&
+      chainIndex(facts, latestTurn.model) > chainIndex(facts, modelId)
+    if (skipped) {
+      return { ...base, status: 'cooldown', statusSource: 'inferred', statusReason: 'skipped_after_failure' }
+    }
+    return { ...base, status: 'error', statusReason: lastFailure.reason ?? 'unknown' }
+  }
+  if (!lastSuccess && !lastFailure) return { ...base, statusSource: 'inferred', statusReason: 'never_used' }
+  return { ...base, statusReason: 'answered_last' }
+}
+
+function maxOf(...xs: (number | undefined)[]): number | null {
+  let m: number | null = null
+  for (const x of xs) if (x !== undefined && (m === null || x > m)) m = x
+  return m
+}
+
+export interface AgentView {
+  status: AgentModelStatus
+  derivedSwitches: ModelSwitchEvent[]
+}
+
+/** The whole read model of one agent at `now`. `switchHistory` must already be merged into facts. */
+export function computeAgentStatus(facts: AgentFacts, now: number, outcomes: Outcome[] = mergeOutcomes(facts)): AgentModelStatus {
+  const evidence = evidenceByModel(facts, outcomes)
+  const profiles = authProfiles(facts, now)
+  const latestTurn = latestTurnFirstModel(facts)
+  const models = new Set<string>()
+  if (facts.config.primary) models.add(facts.config.primary)
+  for (const f of facts.config.fallbacks) models.add(f)
+  for (const m of evidence.keys()) models.add(m)
+  for (const m of Object.keys(facts.totals)) models.add(m)
+  const allModels = [...models].map((m) => modelStatus(facts, m, evidence.get(m), profiles, now, latestTurn))
+  allModels.sort((a, b) => chainIndex(facts, a.modelId) - chainIndex(facts, b.modelId) || a.modelId.localeCompare(b.modelId))
+
+  let current: ModelStatus | null = null
+  let lastAnswerAt = Number.NEGATIVE_INFINITY
+  for (const o of outcomes) {
+    if (o.ok && o.at >= lastAnswerAt) {
+      lastAnswerAt = o.at
+      current = allModels.find((m) => m.modelId === o.model) ?? null
+    }
+  }
+  // With no answer in the window, the session index still records the last answering model.
+  const currentProvider = current ? current.provider : facts.config.primary ? splitModelRef(facts.config.primary).provider : null
+  const authProfile =
+    profiles.find((p) => p.provider === currentProvider && p.status !== 'active') ??
+    profiles.find((p) => p.provider === currentProvider) ??
+    null
+
+  return {
+    agentId: facts.agentId,
+    agentName: facts.name,
+    config: { primary: facts.config.primary, fallbacks: [...facts.config.fallbacks] },
+    currentModel: current,
+    allModels,
+    switchHistory: facts.switchHistory.slice(0, 20),
+    authProfile,
+    authProfiles: profiles,
+    lastActivityAt: facts.lastActivityAt,
+    source: { stateDir: facts.stateDir, layout: facts.layout },
+  }
+}
+
+/** The next moment the status may change with no new data (a cooldown or disable ending). */
+export function nextExpiry(status: AgentModelStatus, now: number): number | null {
+  let next: number | null = null
+  const consider = (t: number | null): void => {
+    if (t !== null && t > now && (next === null || t < next)) next = t
+  }
+  for (const m of status.allModels) {
+    consider(m.cooldownUntil)
+    consider(m.disabledUntil)
+    if (m.statusReason?.startsWith('rate_limited_') && m.lastError) consider(m.lastError.timestamp + DISABLE_WINDOW_MS)
+  }
+  return next
+}
+
+export type { Outcome, DecisionFact }

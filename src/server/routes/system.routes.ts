@@ -1,0 +1,35 @@
+/** Health, metrics and what the sources looked at. */
+import type { FastifyPluginAsync } from 'fastify'
+import type { OpenClawLayout } from '../../shared/model-status.js'
+
+export interface SourcesInfo {
+  openclaw: {
+    lookedAt: string[]
+    found: { dir: string; layout: OpenClawLayout; agents: number }[]
+  }
+}
+
+export interface SystemRoutesOptions {
+  version: string
+  isReady: () => boolean
+  sources: () => SourcesInfo
+}
+
+export const systemRoutes: FastifyPluginAsync<SystemRoutesOptions> = async (app, opts) => {
+  app.get('/healthz', async () => {
+    const s = app.fleet.stats
+    return {
+      status: 'ok',
+      version: opts.version,
+      ingest: { ready: opts.isReady(), bytesRead: s.bytesRead, eventsApplied: s.events, rejected: s.rejected, agents: app.fleet.agentCount },
+    }
+  })
+
+  app.get('/api/sources', async () => opts.sources())
+
+  app.get('/metrics', async (_req, reply) => {
+    app.metrics.stateCacheSize.set(app.fleet.agentCount)
+    const body = await app.metrics.registry.metrics()
+    return reply.type(app.metrics.registry.contentType).send(body)
+  })
+}

@@ -1,0 +1,220 @@
+/**
+ * Wires one Switchboard process: store, fleet state, sources, HTTP app, WebSocket gateway, and the
+ * persister that saves state and checkpoints together.
+ */
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pino, { type Logger } from 'pino'
+import { buildApp } from './app.js'
+import { createTokenCheck, resolveToken } from './auth/token.js'
+import { createFleetState, type FleetState } from './core/fleet-state.js'
+import { createMetrics } from './http/metrics.js'
+import { openStore } from './store/database.js'
+import { createFleetRepository } from './store/fleet.repository.js'
+import { createHub } from './ws/hub.js'
+import { attachWsGateway } from './ws/ws-gateway.js'
+import { createSources } from './sources/registry.js'
+import type { Disposer, IngestBatch } from './sources/source.js'
+import type { SourcesInfo } from './routes/system.routes.js'
+
+export interface ServerOptions {
+  /** Default is 127.0.0.1. */
+  host?: string
+  /** Default is 7420; 0 picks a free port. */
+  port?: number
+  /** Where the SQLite store and the generated token live. */
+  dataDir: string
+  /** OpenClaw state dirs. Default is discovery (`OPENCLAW_STATE_DIR`, `~/.openclaw`, `~/.openclaw-<profile>`). */
+  openclawDirs?: string[]
+  /** Extra OpenClaw JSONL log files to read besides those the config names. Default is none. */
+  openclawLogFiles?: string[]
+  /** Fixed token. Default is the one saved in `<dataDir>/token`, generated on first start. */
+  token?: string
+  /** PostgreSQL URL. Default is embedded SQLite. */
+  databaseUrl?: string
+  /** Extra Origins allowed to open WebSockets. Default is none (same origin only). */
+  allowedOrigins?: string[]
+  /** Default is `info`. */
+  logLevel?: string
+  /** Watch for changes after the first read. Default is true. */
+  watch?: boolean
+  /** How often state and checkpoints are saved. Default is 500 ms. */
+  saveIntervalMs?: number
+  /** Built web UI. Default is `dist/web` of this package. */
+  webRoot?: string
+  /** Environment for discovery. Default is `process.env`. */
+  env?: NodeJS.ProcessEnv
+  logger?: Logger
+}
+
+export interface RunningServer {
+  url: string
+  port: number
+  token: string
+  tokenGenerated: boolean
+  dashboardUrl: string
+  fleet: FleetState
+  close(): Promise<void>
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const packageRoot = path.resolve(here, '..', '..', '..')
+
+export function packageVersion(): string {
+  try {
+    const require = createRequire(import.meta.url)
+    return (require(path.join(packageRoot, 'package.json')) as { version: string }).version
+  } catch {
+    return '0.0.0'
+  }
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.logger ?? pino({ level: options.logLevel ?? 'info' })
+  const version = packageVersion()
+  const { token, generated } = resolveToken(options.dataDir, options.token)
+  const checkToken = createTokenCheck(token)
+
+  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl })
+  const repository = createFleetRepository(store)
+  const metrics = createMetrics()
+  const hub = createHub()
+  const fleet = createFleetState({
+    now: Date.now,
+    hub,
+    setTimer: (fn, ms) => {
+      const t = setTimeout(fn, Math.min(ms, 2 ** 31 - 1))
+      t.unref()
+      return () => clearTimeout(t)
+    },
+  })
+  fleet.restore(await repository.load())
+
+  const sources = createSources({
+    openclaw: { stateDirs: options.openclawDirs ?? [], logFiles: options.openclawLogFiles ?? [], watch: options.watch ?? true, env: options.env },
+  })
+  let ready = false
+  const sourcesInfo = (): SourcesInfo => {
+    const byDir = new Map<string, { layout: SourcesInfo['openclaw']['found'][number]['layout']; agents: number }>()
+    for (const a of fleet.list().agents) {
+      const d = byDir.get(a.source.stateDir) ?? { layout: a.source.layout, agents: 0 }
+      d.agents++
+      if (d.layout !== a.source.layout) d.layout = 'mixed'
+      byDir.set(a.source.stateDir, d)
+    }
+    const lookedAt = sources.flatMap((s) => s.describe().locations)
+    return { openclaw: { lookedAt, found: [...byDir].filter(([dir]) => dir).map(([dir, d]) => ({ dir, ...d })) } }
+  }
+
+  const app = await buildApp({
+    fleet,
+    fleetRepository: repository,
+    metrics,
+    checkToken,
+    version,
+    isReady: () => ready,
+    sources: sourcesInfo,
+    webRoot: options.webRoot ?? path.join(packageRoot, 'dist', 'web'),
+    logger: log,
+  })
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 7420 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 7420)
+  const host = options.host ?? '127.0.0.1'
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const url = `http://${shownHost}:${port}`
+
+  const ws = attachWsGateway(app.server, {
+    hub,
+    checkToken,
+    metrics,
+    version,
+    log,
+    allowedOrigins: options.allowedOrigins,
+  })
+
+  let saving: Promise<void> = Promise.resolve()
+  const save = (): Promise<void> => {
+    saving = saving.then(async () => {
+      const changes = fleet.drainChanges()
+      if (!changes) return
+      try {
+        await repository.save(changes)
+      } catch (err) {
+        fleet.requeue(changes)
+        log.error({ err }, 'saving state failed; will retry')
+      }
+    })
+    return saving
+  }
+  const saveTimer = setInterval(() => void save(), options.saveIntervalMs ?? 500)
+  saveTimer.unref()
+
+  const rejectedLogged = new Set<string>()
+  const onBatch = (kind: string) => (batch: IngestBatch) => {
+    try {
+      fleet.apply(batch)
+      metrics.ingestEvents.inc({ source: kind }, batch.events.length)
+      if (batch.bytesRead) metrics.ingestBytes.inc({ source: kind }, batch.bytesRead)
+      if (batch.rejected.length > 0) {
+        metrics.ingestRejected.inc({ source: kind }, batch.rejected.length)
+        for (const r of batch.rejected) {
+          // Once per place: a file that stays broken must not flood the log.
+          const key = `${r.place}\0${r.reason}`
+          if (rejectedLogged.has(key) || rejectedLogged.size > 10_000) continue
+          rejectedLogged.add(key)
+          log.warn({ source: kind, place: r.place, reason: r.reason }, 'skipped a malformed record')
+        }
+      }
+      metrics.hubSeq.set(hub.seq)
+    } catch (err) {
+      log.error({ err, source: kind }, 'applying a batch failed')
+    }
+  }
+
+  const disposers: Disposer[] = []
+  const started = Promise.all(
+    sources.map(async (s) => {
+      try {
+        disposers.push(
+          await s.start({
+            checkpoints: fleet.checkpoints(),
+            push: onBatch(s.kind),
+            log: log.child({ source: s.kind }),
+            now: Date.now,
+          }),
+        )
+      } catch (err) {
+        log.error({ err, source: s.kind }, 'source failed to start')
+      }
+    }),
+  ).then(async () => {
+    ready = true
+    await save()
+    log.info({ agents: fleet.agentCount, events: fleet.stats.events, rejected: fleet.stats.rejected }, 'initial read finished')
+  })
+
+  const dashboardUrl = `${url}/#/?token=${token}`
+  let closed = false
+  return {
+    url,
+    port,
+    token,
+    tokenGenerated: generated,
+    dashboardUrl,
+    fleet,
+    async close() {
+      if (closed) return
+      closed = true
+      await started.catch(() => undefined)
+      clearInterval(saveTimer)
+      await Promise.all(disposers.map((d) => d().catch((err: unknown) => log.warn({ err }, 'source stop failed'))))
+      fleet.dispose()
+      await save()
+      await ws.close()
+      await app.close()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Incremental reader of append-only JSONL files with byte-offset checkpoints. It reads in large
+ * chunks into one reusable buffer and hands each complete line to a sink as a byte range, so the
+ * sink decides cheaply whether a line deserves decoding and JSON.parse.
+ */
+import { open, stat } from 'node:fs/promises'
+
+/** Where a file was read up to. `offset` is always just after a '\n'. */
+export interface TailCheckpoint {
+  /** Inode of the file that was read; a different inode means the file was replaced. */
+  ino: number
+  offset: number
+  /** Number of lines consumed so far (for `file:line` places). */
+  line: number
+}
+
+export interface LineSink {
+  /** Called once per buffer refill, before the lines found in it. */
+  chunk?(buf: Buffer): void
+  /**
+   * One complete line, without its '\n' (and without a trailing '\r'). Empty lines are skipped.
+   * `lineNo` is 1-based; `offset` is the byte offset of the line start in the file.
+   */
+  line(buf: Buffer, start: number, end: number, lineNo: number, offset: number): void
+  /** Called after the lines of each chunk with the checkpoint that covers them. */
+  progress?(checkpoint: TailCheckpoint): void
+}
+
+export type TailReset = 'rotated' | 'truncated' | null
+
+export interface TailResult {
+  checkpoint: TailCheckpoint
+  /** Why reading restarted at 0 despite a checkpoint, if it did. */
+  reset: TailReset
+  bytesRead: number
+}
+
+export interface JsonlTailerOptions {
+  /** Bytes read per system call. Default is 1 MiB. */
+  chunkSize?: number
+}
+
+export interface JsonlTailer {
+  /** Reads the lines appended since `from`. Resolves to null when the file does not exist. */
+  read(path: string, from: TailCheckpoint | undefined, sink: LineSink): Promise<TailResult | null>
+}
+
+const NEWLINE = 0x0a
+const CR = 0x0d
+
+export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer {
+  const chunkSize = Math.max(64, options.chunkSize ?? 1 << 20)
+  let shared = Buffer.allocUnsafe(chunkSize)
+
+  async function read(path: string, from: TailCheckpoint | undefined, sink: LineSink): Promise<TailResult | null> {
+    let st
+    try {
+      st = await stat(path, { bigint: false })
+    } catch (err) {
+      if (isNotFound(err)) return null
+      throw err
+    }
+    let reset: TailReset = null
+    let offset = 0
+    let lineNo = 0
+    if (from) {
+      if (from.ino !== st.ino) reset = 'rotated'
+      else if (st.size < from.offset) reset = 'truncated'
+      else {
+        offset = from.offset
+        lineNo = from.line
+      }
+    }
+    const checkpoint: TailCheckpoint = { ino: st.ino, offset, line: lineNo }
+    if (st.size <= offset) return { checkpoint, reset, bytesRead: 0 }
+
+    let fh
+    try {
+      fh = await open(path, 'r')
+    } catch (err) {
+      if (isNotFound(err)) return null
+      throw err
+    }
+    let bytesRead = 0
+    try {
+      // Reads stop at the size seen now; later appends are picked up by the next call.
+      const limit = st.size
+      let buf = shared
+      let carried = 0 // bytes of an incomplete line kept at buf[0..carried)
+      let bufStart = offset // file offset of buf[0]
+      while (bufStart + carried < limit) {
+        if (carried === buf.length) {
+          // A single line longer than the buffer: grow it, keep the bytes.
+          const bigger = Buffer.allocUnsafe(buf.length * 2)
+          buf.copy(bigger, 0, 0, carried)
+          buf = bigger
+        }
+        const want = Math.min(buf.length - carried, limit - (bufStart + carried))
+        const { bytesRead: n } = await fh.read(buf, carried, want, bufStart + carried)
+        if (n === 0) break
+        bytesRead += n
+        const total = carried + n
+        sink.chunk?.(buf)
+        let lineStart = 0
+        let nl = buf.indexOf(NEWLINE, 0)
+        while (nl !== -1 && nl < total) {
+          lineNo++
+          let end = nl
+          if (end > lineStart && buf[end - 1] === CR) end--
+          if (end > lineStart) sink.line(buf, lineStart, end, lineNo, bufStart + lineStart)
+          lineStart = nl + 1
+          nl = lineStart < total ? buf.indexOf(NEWLINE, lineStart) : -1
+        }
+        checkpoint.offset = bufStart + lineStart
+        checkpoint.line = lineNo
+        sink.progress?.({ ...checkpoint })
+        carried = total - lineStart
+        if (carried > 0 && lineStart > 0) buf.copy(buf, 0, lineStart, total)
+        bufStart += lineStart
+      }
+      // Keep a grown buffer only if it is modest; a one-off giant line should not pin memory.
+      if (buf.length <= chunkSize * 4) shared = buf
+    } finally {
+      await fh.close()
+    }
+    return { checkpoint, reset, bytesRead }
+  }
+
+  return { read }
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+/** True when a value looks like a tail checkpoint (checkpoints come back from storage untyped). */
+export function isTailCheckpoint(value: unknown): value is TailCheckpoint {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return typeof v.ino === 'number' && typeof v.offset === 'number' && typeof v.line === 'number'
+}

@@ -1,0 +1,96 @@
+/**
+ * The store: Kysely over embedded SQLite (better-sqlite3, WAL) by default, PostgreSQL when a
+ * `DATABASE_URL` is given. Migrations run on open.
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import { migrations } from './migrations.js'
+
+export interface CheckpointTable {
+  key: string
+  position: string
+  updated_at: number
+}
+
+export interface AgentSnapshotTable {
+  agent_id: string
+  facts: string
+  updated_at: number
+}
+
+export interface ModelSwitchTable {
+  id: string
+  agent_id: string
+  from_model: string
+  to_model: string
+  reason: string
+  timestamp: number
+  session_id: string | null
+  run_id: string | null
+  http_status: number | null
+  source: string
+  message: string | null
+}
+
+export interface KeyValueTable {
+  key: string
+  value: string
+  updated_at: number
+}
+
+export interface Database {
+  ingest_checkpoints: CheckpointTable
+  agent_snapshots: AgentSnapshotTable
+  model_switches: ModelSwitchTable
+  kv: KeyValueTable
+}
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface StoreOptions {
+  /** `postgres://…` to use PostgreSQL. Default is embedded SQLite under `dataDir`. */
+  databaseUrl?: string
+  /** Where the SQLite file lives (`switchboard.db`). */
+  dataDir: string
+}
+
+export interface Store {
+  db: Kysely<Database>
+  dialect: Dialect
+  close(): Promise<void>
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let db: Kysely<Database>
+  let dialect: Dialect
+  if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+    // BIGINT columns hold epoch milliseconds: they fit in a JS number.
+    pg.types.setTypeParser(20, (v) => Number(v))
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.databaseUrl, max: 10 }) }),
+    })
+    dialect = 'postgres'
+  } else {
+    mkdirSync(options.dataDir, { recursive: true })
+    const file = new SQLite(path.join(options.dataDir, 'switchboard.db'))
+    file.pragma('journal_mode = WAL')
+    file.pragma('synchronous = NORMAL')
+    file.pragma('busy_timeout = 5000')
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) })
+    dialect = 'sqlite'
+  }
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(dialect) },
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error || failed) {
+    await db.destroy()
+    throw new Error(`Database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`)
+  }
+  return { db, dialect, close: () => db.destroy() }
+}

@@ -1,0 +1,52 @@
+/** Versioned schema migrations, run in order on start. Never edit one that has shipped: add a new one. */
+import { type Kysely, type Migration } from 'kysely'
+import type { Dialect } from './database.js'
+
+export function migrations(_dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_ingest_and_model_status': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('ingest_checkpoints')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('position', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createTable('agent_snapshots')
+          .addColumn('agent_id', 'text', (c) => c.primaryKey())
+          .addColumn('facts', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createTable('model_switches')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('agent_id', 'text', (c) => c.notNull())
+          .addColumn('from_model', 'text', (c) => c.notNull())
+          .addColumn('to_model', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('timestamp', 'bigint', (c) => c.notNull())
+          .addColumn('session_id', 'text')
+          .addColumn('run_id', 'text')
+          .addColumn('http_status', 'integer')
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('message', 'text')
+          .execute()
+        await db.schema
+          .createIndex('model_switches_agent_time')
+          .on('model_switches')
+          .columns(['agent_id', 'timestamp'])
+          .execute()
+        await db.schema
+          .createTable('kv')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        for (const t of ['kv', 'model_switches', 'agent_snapshots', 'ingest_checkpoints']) await db.schema.dropTable(t).execute()
+      },
+    },
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * WebSocket endpoint `/ws`: authenticated (Authorization header, a `bearer.<token>` subprotocol, or
+ * an `auth` first message), Origin-checked, topic subscriptions with `since=<seq>` resume,
+ * ping/pong liveness, and a bounded send buffer per client so one slow client hurts nobody else.
+ */
+import type { IncomingMessage, Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, WebSocket } from 'ws'
+import {
+  WS_PATH,
+  WS_SUBPROTOCOL,
+  WS_TOKEN_PROTOCOL_PREFIX,
+  type ClientMessage,
+  type ServerControlMessages,
+} from '../../shared/protocol.js'
+import { bearerFrom } from '../auth/token.js'
+import type { Hub, HubSubscriber } from './hub.js'
+import type { Metrics } from '../http/metrics.js'
+
+export interface WsGatewayOptions {
+  hub: Hub
+  checkToken: (candidate: string | null) => boolean
+  metrics: Metrics
+  version: string
+  log: { info(o: object, m?: string): void; warn(o: object, m?: string): void }
+  /** Extra origins allowed besides the server's own (e.g. a dev server). Default is none. */
+  allowedOrigins?: string[]
+  /** A client whose unsent data exceeds this is disconnected (close 1008). Default is 1 MiB. */
+  maxBufferedBytes?: number
+  /** Server ping interval; a client that misses one pong is dropped. Default is 30000. */
+  heartbeatMs?: number
+  /** Time allowed for an `auth` message when no token came with the upgrade. Default is 5000. */
+  authTimeoutMs?: number
+  /** Largest accepted client message. Default is 64 KiB. */
+  maxPayload?: number
+}
+
+export interface WsGateway {
+  readonly clientCount: number
+  close(): Promise<void>
+}
+
+const CLOSE_BAD_TOKEN = 4401
+const CLOSE_POLICY = 1008
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+}
+
+function originAllowed(req: IncomingMessage, extra: string[]): boolean {
+  const origin = req.headers.origin
+  // Non-browser clients send no Origin; browsers always do, and a foreign page can't forge it.
+  if (!origin) return true
+  if (extra.includes(origin)) return true
+  try {
+    return new URL(origin).host === req.headers.host
+  } catch {
+    return false
+  }
+}
+
+function tokenFromProtocols(header: string | undefined): string | null {
+  if (!header) return null
+  for (const p of header.split(',')) {
+    const v = p.trim()
+    if (v.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return v.slice(WS_TOKEN_PROTOCOL_PREFIX.length)
+  }
+  return null
+}
+
+export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGateway {
+  const { hub, metrics, log } = options
+  const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024
+  const heartbeatMs = options.heartbeatMs ?? 30_000
+  const authTimeoutMs = options.authTimeoutMs ?? 5_000
+  const allowed = options.allowedOrigins ?? []
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayload ?? 64 * 1024,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+  })
+  const alive = new WeakMap<WebSocket, boolean>()
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    if (url.pathname !== WS_PATH) return reject(socket, 404, 'Not Found')
+    if (!originAllowed(req, allowed)) {
+      log.warn({ origin: req.headers.origin }, 'websocket origin rejected')
+      return reject(socket, 403, 'Forbidden')
+    }
+    const presented = bearerFrom(req.headers.authorization) ?? tokenFromProtocols(req.headers['sec-websocket-protocol'])
+    if (presented !== null && !options.checkToken(presented)) return reject(socket, 401, 'Unauthorized')
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url, presented !== null))
+  }
+
+  const control = <K extends keyof ServerControlMessages>(ws: WebSocket, type: K, data: ServerControlMessages[K]): void => {
+    if (ws.readyState === WebSocket.OPEN) {
+      ws.send(JSON.stringify({ type, seq: hub.seq, topic: '', timestamp: Date.now(), data }))
+    }
+  }
+
+  const onConnection = (ws: WebSocket, url: URL, authed: boolean): void => {
+    metrics.wsConnections.inc()
+    alive.set(ws, true)
+    ws.on('pong', () => alive.set(ws, true))
+    const sub: HubSubscriber = {
+      send(encoded) {
+        if (ws.readyState !== WebSocket.OPEN) return false
+        if (ws.bufferedAmount > maxBuffered) {
+          metrics.wsSlowConsumersDropped.inc()
+          log.warn({ buffered: ws.bufferedAmount }, 'websocket client too slow; disconnected')
+          ws.close(CLOSE_POLICY, 'SWB_WS_SLOW_CONSUMER')
+          // A client that can't drain its buffer won't drain a close frame either.
+          setTimeout(() => ws.terminate(), 1000).unref()
+          return false
+        }
+        ws.send(encoded)
+        metrics.wsMessagesSent.inc()
+        return true
+      },
+    }
+
+    const subscribe = (topics: string[], since: number | undefined): void => {
+      const r = hub.subscribe(sub, topics, since)
+      if (r.resync) control(ws, 'resync', { reason: 'history_exceeded', seq: r.seq })
+      control(ws, 'subscribed', { topics, seq: hub.seq, replayed: r.replayed })
+    }
+
+    const welcome = (): void => {
+      control(ws, 'hello', { serverVersion: options.version, seq: hub.seq, heartbeatMs })
+      const topics = url.searchParams.get('topics')
+      const since = url.searchParams.get('since')
+      if (topics) subscribe(topics.split(',').filter(Boolean), since !== null && /^\d+$/.test(since) ? Number(since) : undefined)
+    }
+
+    let authTimer: NodeJS.Timeout | null = null
+    if (authed) welcome()
+    else {
+      authTimer = setTimeout(() => ws.close(CLOSE_BAD_TOKEN, 'SWB_AUTH_MISSING'), authTimeoutMs)
+    }
+
+    ws.on('message', (raw, isBinary) => {
+      let msg: ClientMessage
+      try {
+        if (isBinary) throw new Error('binary')
+        msg = JSON.parse(raw.toString()) as ClientMessage
+        if (typeof msg !== 'object' || msg === null || typeof msg.type !== 'string') throw new Error('shape')
+      } catch {
+        control(ws, 'error', { code: 'SWB_WS_BAD_MESSAGE', message: 'Messages must be JSON objects with a "type"' })
+        return
+      }
+      if (!authed) {
+        if (msg.type === 'auth' && typeof msg.token === 'string' && options.checkToken(msg.token)) {
+          authed = true
+          if (authTimer) clearTimeout(authTimer)
+          welcome()
+        } else {
+          ws.close(CLOSE_BAD_TOKEN, 'SWB_AUTH_INVALID')
+        }
+        return
+      }
+      switch (msg.type) {
+        case 'subscribe': {
+          const topics = Array.isArray(msg.topics) ? msg.topics.filter((t): t is string => typeof t === 'string' && t.length <= 200) : []
+          const since = typeof msg.since === 'number' && Number.isInteger(msg.since) && msg.since >= 0 ? msg.since : undefined
+          if (topics.length === 0) {
+            control(ws, 'error', { code: 'SWB_WS_BAD_MESSAGE', message: 'subscribe needs a non-empty "topics" array' })
+            return
+          }
+          subscribe(topics, since)
+          return
+        }
+        case 'unsubscribe':
+          hub.unsubscribe(sub, Array.isArray(msg.topics) ? msg.topics : [])
+          return
+        case 'ping':
+          control(ws, 'pong', { t: typeof msg.t === 'number' ? msg.t : null })
+          return
+        case 'auth':
+          return
+        default:
+          control(ws, 'error', { code: 'SWB_WS_BAD_MESSAGE', message: `Unknown message type "${String((msg as { type: unknown }).type)}"` })
+      }
+    })
+
+    ws.on('close', () => {
+      if (authTimer) clearTimeout(authTimer)
+      hub.unsubscribe(sub)
+      metrics.wsConnections.dec()
+    })
+    ws.on('error', () => {
+      // 'close' follows; nothing else to do.
+    })
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate()
+        continue
+      }
+      alive.set(ws, false)
+      ws.ping()
+    }
+  }, heartbeatMs)
+  heartbeat.unref()
+
+  server.on('upgrade', onUpgrade)
+
+  return {
+    get clientCount() {
+      return wss.clients.size
+    },
+    async close() {
+      clearInterval(heartbeat)
+      server.off('upgrade', onUpgrade)
+      for (const ws of wss.clients) ws.close(1001, 'server shutting down')
+      await new Promise<void>((resolve) => wss.close(() => resolve()))
+      for (const ws of wss.clients) ws.terminate()
+    },
+  }
+}

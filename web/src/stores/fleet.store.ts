@@ -1,0 +1,137 @@
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, triggerRef } from 'vue'
+import type { AgentModelStatus, ModelHealth, ModelStatus, ModelStatusesResponse } from '@shared/model-status'
+import type { DataEnvelope, ServerDataMessages, ServerDataType } from '@shared/protocol'
+
+/** In-memory switch history per agent; the detail page loads the long history over REST. */
+const MAX_SWITCHES_KEPT = 100
+
+export interface FleetSummary {
+  agents: number
+  /** Agents answering on something other than their configured primary. */
+  onFallback: number
+  /** (agent, model) pairs by health. */
+  models: Record<ModelHealth, number>
+}
+
+/** True when the agent answered last on a model other than its configured primary. */
+export function isOffPrimary(agent: AgentModelStatus): boolean {
+  return !!agent.currentModel && !!agent.config.primary && agent.currentModel.modelId !== agent.config.primary
+}
+
+function replaceModel(models: ModelStatus[], next: ModelStatus): ModelStatus[] {
+  const i = models.findIndex((m) => m.modelId === next.modelId)
+  if (i < 0) return [...models, next]
+  const copy = models.slice()
+  copy[i] = next
+  return copy
+}
+
+/**
+ * Each agent object is replaced, never mutated, so a card re-renders only when its own agent changed
+ * and the map itself stays shallow (hundreds of agents, each with long histories).
+ */
+type Appliers = { [K in ServerDataType]: (data: ServerDataMessages[K]) => string | null }
+
+export const useFleetStore = defineStore('fleet', () => {
+  const agents = shallowRef(new Map<string, AgentModelStatus>())
+  /** Server time of the last change the dashboard knows of (epoch ms). */
+  const lastUpdate = ref<number | null>(null)
+  /** At least one snapshot has arrived. */
+  const loaded = ref(false)
+
+  const agentList = computed(() =>
+    [...agents.value.values()].sort(
+      (a, b) => a.agentName.localeCompare(b.agentName) || a.agentId.localeCompare(b.agentId),
+    ),
+  )
+
+  const summary = computed<FleetSummary>(() => {
+    const models: Record<ModelHealth, number> = { healthy: 0, error: 0, cooldown: 0, disabled: 0 }
+    let onFallback = 0
+    for (const agent of agents.value.values()) {
+      if (isOffPrimary(agent)) onFallback += 1
+      for (const model of agent.allModels) models[model.status] += 1
+    }
+    return { agents: agents.value.size, onFallback, models }
+  })
+
+  function setAgent(agent: AgentModelStatus): void {
+    agents.value.set(agent.agentId, agent)
+  }
+
+  function patchAgent(agentId: string, patch: (agent: AgentModelStatus) => AgentModelStatus): string | null {
+    const agent = agents.value.get(agentId)
+    if (!agent) return agentId
+    setAgent(patch(agent))
+    return null
+  }
+
+  function replaceSnapshot(snapshot: ModelStatusesResponse): void {
+    agents.value = new Map(snapshot.agents.map((a) => [a.agentId, a]))
+    lastUpdate.value = snapshot.lastUpdate
+    loaded.value = true
+  }
+
+  function upsertAgent(agent: AgentModelStatus): void {
+    setAgent(agent)
+    triggerRef(agents)
+  }
+
+  const appliers: Appliers = {
+    agent_update: ({ agent }) => {
+      setAgent(agent)
+      return null
+    },
+    agent_removed: ({ agentId }) => {
+      agents.value.delete(agentId)
+      return null
+    },
+    model_status_update: ({ agentId, modelStatus }) =>
+      patchAgent(agentId, (a) => ({
+        ...a,
+        allModels: replaceModel(a.allModels, modelStatus),
+        currentModel: a.currentModel?.modelId === modelStatus.modelId ? modelStatus : a.currentModel,
+      })),
+    model_switch_event: ({ agentId, switchEvent }) =>
+      patchAgent(agentId, (a) =>
+        a.switchHistory.some((s) => s.id === switchEvent.id)
+          ? a
+          : {
+              ...a,
+              switchHistory: [switchEvent, ...a.switchHistory]
+                .sort((x, y) => y.timestamp - x.timestamp)
+                .slice(0, MAX_SWITCHES_KEPT),
+            },
+      ),
+    model_error: ({ agentId, modelId, error }) =>
+      patchAgent(agentId, (a) => {
+        const withError = (m: ModelStatus): ModelStatus => (m.modelId === modelId ? { ...m, lastError: error } : m)
+        return {
+          ...a,
+          allModels: a.allModels.map(withError),
+          currentModel: a.currentModel ? withError(a.currentModel) : null,
+        }
+      }),
+  }
+
+  /**
+   * Applies one pushed message. Returns the id of an agent the message refers to but the store does
+   * not know (its snapshot should be fetched), or null.
+   */
+  function applyMessage(message: DataEnvelope): string | null {
+    const apply = appliers[message.type] as (data: DataEnvelope['data']) => string | null
+    const unknownAgent = apply(message.data)
+    lastUpdate.value = Math.max(lastUpdate.value ?? 0, message.timestamp)
+    triggerRef(agents)
+    return unknownAgent
+  }
+
+  function reset(): void {
+    agents.value = new Map()
+    lastUpdate.value = null
+    loaded.value = false
+  }
+
+  return { agents, agentList, summary, lastUpdate, loaded, replaceSnapshot, upsertAgent, applyMessage, reset }
+})
