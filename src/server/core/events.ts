@@ -84,6 +84,21 @@ export interface FallbackDecisionEvent {
   rawReason: string | null
   httpStatus: number | null
   message: string | null
+  /**
+   * The failures OpenClaw lists before this decision (`previousAttempts`, on `candidate_succeeded`
+   * and later decisions of a run), oldest first. Absent when the log line has none.
+   */
+  previousAttempts?: FallbackPreviousAttempt[]
+}
+
+/** One earlier failed candidate as a fallback decision recalls it. */
+export interface FallbackPreviousAttempt {
+  /** `provider/model`. */
+  candidate: string
+  reason: FailureReason | null
+  rawReason: string | null
+  httpStatus: number | null
+  message: string | null
 }
 
 /** Auth profile usage state (`usageStats`), from auth-state.json or `auth_profile_state`. Never secrets. */

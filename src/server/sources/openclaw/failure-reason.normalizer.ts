@@ -34,7 +34,7 @@ const STATUS_REASONS: ReadonlyMap<number, FailureReason> = new Map<number, Failu
 const TEXT_RULES: ReadonlyArray<readonly [RegExp, FailureReason]> = [
   [/insufficient[_ ]quota|billing|payment required|credit balance|out of credits/i, 'billing'],
   [/rate[_ -]?limit|too many requests|resource[_ ]exhausted/i, 'rate_limit'],
-  [/invalid[_ ]api[_ ]key|incorrect api key|unauthori[sz]ed|forbidden|authentication|permission denied|\bauth\b/i, 'auth'],
+  [/invalid[_ ]api[_ ]key|incorrect api key|unauthori[sz]ed|forbidden|authentication|permission denied/i, 'auth'],
   [/idle timeout|timed? ?out|timeout|deadline exceeded/i, 'timeout'],
   [/overloaded|service unavailable|server is busy|capacity/i, 'overloaded'],
   [/model[_ ]not[_ ]found|no such model|unknown model|model .{0,80}does not exist/i, 'model_not_found'],

@@ -15,6 +15,8 @@ export interface TailCheckpoint {
 }
 
 export interface LineSink {
+  /** Called before any line when reading starts over at 0 although a checkpoint was given. */
+  restart?(reason: 'rotated' | 'truncated'): void
   /** Called once per buffer refill, before the lines found in it. */
   chunk?(buf: Buffer): void
   /**
@@ -71,6 +73,7 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
         lineNo = from.line
       }
     }
+    if (reset !== null) sink.restart?.(reset)
     const checkpoint: TailCheckpoint = { ino: st.ino, offset, line: lineNo }
     if (st.size <= offset) return { checkpoint, reset, bytesRead: 0 }
 

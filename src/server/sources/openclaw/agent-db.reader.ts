@@ -1,0 +1,383 @@
+/**
+ * Reads one per-agent OpenClaw database (`agents/<id>/agent/openclaw-agent.sqlite`, 2026.7+) while
+ * OpenClaw keeps writing it. One read-only connection per database; `PRAGMA data_version` tells
+ * cheaply whether anything was committed since the last look. Nothing is ever written, and the
+ * table holding credentials (the auth profile store) is never queried.
+ */
+import { statSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { decompress } from 'fzstd'
+import type { SessionSeenEvent } from '../../core/events.js'
+import { parseUsageStats, type AuthProfiles } from './auth-state.parser.js'
+import type { IngestSink } from './ingest-collector.js'
+import { errorText, isObject } from './record-fields.js'
+import {
+  initialTranscriptState,
+  isTranscriptState,
+  translateTranscriptEntry,
+  type TranscriptState,
+} from './transcript.parser.js'
+import { isTrajectoryState, translateTrajectoryRecord, type TrajectoryState } from './trajectory.parser.js'
+
+export interface AgentDbReaderOptions {
+  agentId: string
+  dbPath: string
+  /** Saved positions (see `dbCheckpointKey`). */
+  checkpoints: ReadonlyMap<string, unknown>
+  /** Rows fetched per query. Default is 500. */
+  pageSize?: number
+  /** Clock for the periodic full sweep. Default is `Date.now`. */
+  now?: () => number
+  /** Milliseconds between full sweeps of every session (guards against rowid reuse). Default is 60000. */
+  fullSweepMs?: number
+}
+
+export interface AgentDbReader {
+  readonly dbPath: string
+  /**
+   * Reads what was committed since the last call. Returns false when the database could not be
+   * opened or nothing changed. Never throws; errors are logged through the returned value.
+   */
+  poll(out: IngestSink, force?: boolean): { changed: boolean; error: string | null }
+  /** Whether the database has an `auth_profile_state` table (the auth state lives here then). */
+  hasAuthState(): boolean
+  /** Whether the database holds sessions or transcripts (not only auth state). */
+  hasSessionData(): boolean
+  close(): void
+}
+
+type Table = 'transcript_events' | 'trajectory_runtime_events'
+
+export function dbCheckpointKey(dbPath: string, table: Table, sessionId: string): string {
+  return `openclaw:db:${dbPath}:${table}:${sessionId}`
+}
+
+interface TranscriptRow {
+  rowid: number | null
+  seq: number
+  event_json: string | null
+  event_zstd: Buffer | null
+  event_utf8_bytes: number | null
+}
+
+interface TrajectoryRow {
+  rowid: number | null
+  seq: number
+  run_id: string | null
+  created_at: number | null
+  event_json: string | null
+}
+
+interface SessionRow {
+  session_id: string
+  session_key: string | null
+  updated_at: number | null
+  model_provider: string | null
+  model: string | null
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReader {
+  const { agentId, dbPath } = options
+  const pageSize = options.pageSize ?? 500
+  const now = options.now ?? Date.now
+  const fullSweepMs = options.fullSweepMs ?? 60_000
+
+  let db: Database.Database | null = null
+  let ino = -1
+  let lastDataVersion: number | null = null
+  let tables = new Set<string>()
+  let lastFullSweep = -Infinity
+  const maxRowid: Partial<Record<Table, number>> = {}
+  const transcriptPos = new Map<string, { seq: number; state: TranscriptState }>()
+  const trajectoryPos = new Map<string, { seq: number; state: TrajectoryState }>()
+  const sessionSignatures = new Map<string, string>()
+  let authSignature: string | null = null
+  const statements = new Map<string, Database.Statement>()
+
+  function stmt(sql: string): Database.Statement {
+    let s = statements.get(sql)
+    if (!s) {
+      s = db!.prepare(sql)
+      statements.set(sql, s)
+    }
+    return s
+  }
+
+  function open(): boolean {
+    try {
+      ino = statSync(dbPath).ino
+      db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 250 })
+      db.pragma('query_only = ON')
+      lastDataVersion = null
+      statements.clear()
+      return true
+    } catch {
+      db = null
+      return false
+    }
+  }
+
+  function close(): void {
+    statements.clear()
+    try {
+      db?.close()
+    } catch {
+      // Closing a connection whose file vanished can fail; nothing is left to release then.
+    }
+    db = null
+  }
+
+  function loadTables(): void {
+    const rows = stmt("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+    tables = new Set(rows.map((r) => r.name))
+  }
+
+  function position<S>(
+    map: Map<string, { seq: number; state: S }>,
+    table: Table,
+    sessionId: string,
+    isState: (v: unknown) => v is S,
+    initial: () => S,
+  ): { seq: number; state: S } {
+    let pos = map.get(sessionId)
+    if (!pos) {
+      const saved = options.checkpoints.get(dbCheckpointKey(dbPath, table, sessionId))
+      if (isObject(saved) && typeof saved.seq === 'number') {
+        pos = { seq: saved.seq, state: isState(saved.state) ? { ...saved.state } : initial() }
+      } else pos = { seq: -1, state: initial() }
+      map.set(sessionId, pos)
+    }
+    return pos
+  }
+
+  function readSessions(out: IngestSink): string[] {
+    const ids = new Set<string>()
+    const rows: SessionRow[] = []
+    if (tables.has('session_windows')) {
+      rows.push(
+        ...(stmt(
+          'SELECT session_id, session_key, updated_at, model_provider, model FROM session_windows ORDER BY created_at, session_id',
+        ).all() as SessionRow[]),
+      )
+    }
+    if (tables.has('session_nodes')) {
+      const nodes = stmt(
+        `SELECT current_session_id AS session_id, session_key, updated_at,
+           CASE WHEN json_valid(entry_json) THEN json_extract(entry_json, '$.modelProvider') END AS model_provider,
+           CASE WHEN json_valid(entry_json) THEN json_extract(entry_json, '$.model') END AS model
+         FROM session_nodes`,
+      ).all() as SessionRow[]
+      const byId = new Map(rows.map((r) => [r.session_id, r]))
+      for (const n of nodes) {
+        const w = byId.get(n.session_id)
+        if (w) {
+          w.model_provider ??= typeof n.model_provider === 'string' ? n.model_provider : null
+          w.model ??= typeof n.model === 'string' ? n.model : null
+          w.updated_at = Math.max(w.updated_at ?? 0, n.updated_at ?? 0) || null
+        } else rows.push(n)
+      }
+    }
+    for (const r of rows) {
+      if (typeof r.session_id !== 'string' || r.session_id === '') continue
+      ids.add(r.session_id)
+      const event: SessionSeenEvent = {
+        kind: 'session_seen',
+        agentId,
+        sessionId: r.session_id,
+        sessionKey: r.session_key ?? null,
+        updatedAt: r.updated_at ?? null,
+        provider: typeof r.model_provider === 'string' ? r.model_provider : null,
+        model: typeof r.model === 'string' ? r.model : null,
+      }
+      const signature = `${event.sessionKey}|${event.updatedAt}|${event.provider}|${event.model}`
+      if (sessionSignatures.get(r.session_id) === signature) continue
+      sessionSignatures.set(r.session_id, signature)
+      out.event(event)
+    }
+    return [...ids]
+  }
+
+  /** Sessions with rows added since the last look, or every known one on a full sweep. */
+  function sessionsToRead(table: Table, known: string[], full: boolean): string[] {
+    let max: number | null = null
+    try {
+      max = (stmt(`SELECT max(rowid) AS m FROM ${table}`).get() as { m: number | null }).m
+    } catch {
+      return full ? known : allSessionsOf(table)
+    }
+    const previous = maxRowid[table]
+    maxRowid[table] = max ?? 0
+    if (full || previous === undefined || max === null || max < previous) {
+      return [...new Set([...known, ...allSessionsOf(table)])]
+    }
+    if (max === previous) return []
+    const rows = stmt(`SELECT DISTINCT session_id FROM ${table} WHERE rowid > ?`).all(previous) as { session_id: string }[]
+    return rows.map((r) => r.session_id)
+  }
+
+  function allSessionsOf(table: Table): string[] {
+    const rows = stmt(`SELECT DISTINCT session_id FROM ${table}`).all() as { session_id: string }[]
+    return rows.map((r) => r.session_id)
+  }
+
+  function decodeTranscriptRow(row: TranscriptRow): string {
+    if (row.event_json !== null) return row.event_json
+    if (row.event_zstd === null) throw new Error('row has neither event_json nor event_zstd')
+    const size = row.event_utf8_bytes
+    const bytes = decompress(row.event_zstd, typeof size === 'number' && size > 0 ? new Uint8Array(size) : undefined)
+    return decoder.decode(bytes)
+  }
+
+  function readTranscripts(out: IngestSink, sessionIds: string[]): void {
+    const page = stmt(
+      `SELECT rowid AS rowid, seq, event_json, event_zstd, event_utf8_bytes FROM transcript_events
+       WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    )
+    for (const sessionId of sessionIds) {
+      const pos = position(transcriptPos, 'transcript_events', sessionId, isTranscriptState, initialTranscriptState)
+      for (;;) {
+        const rows = page.all(sessionId, pos.seq, pageSize) as TranscriptRow[]
+        for (const row of rows) {
+          const place = `${dbPath}:transcript_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
+          let entry: unknown
+          try {
+            entry = JSON.parse(decodeTranscriptRow(row))
+          } catch (err) {
+            out.reject(place, `undecodable transcript event: ${errorText(err)}`)
+            pos.seq = row.seq
+            continue
+          }
+          const result = translateTranscriptEntry(entry, { agentId, sessionId, state: pos.state })
+          if ('reject' in result) out.reject(place, result.reject)
+          else for (const e of result.events) out.event(e)
+          pos.seq = row.seq
+        }
+        if (rows.length > 0) {
+          out.checkpoint(dbCheckpointKey(dbPath, 'transcript_events', sessionId), { seq: pos.seq, state: { ...pos.state } })
+          out.maybeFlush()
+        }
+        if (rows.length < pageSize) break
+      }
+    }
+  }
+
+  function readTrajectories(out: IngestSink, sessionIds: string[]): void {
+    // Only model.completed records matter; the others (often large) are not fetched.
+    const page = stmt(
+      `SELECT rowid AS rowid, seq, run_id, created_at,
+         CASE WHEN instr(event_json, '"model.completed"') > 0 THEN event_json END AS event_json
+       FROM trajectory_runtime_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    )
+    for (const sessionId of sessionIds) {
+      const pos = position(trajectoryPos, 'trajectory_runtime_events', sessionId, isTrajectoryState, () => ({ lastRunId: null }))
+      for (;;) {
+        const rows = page.all(sessionId, pos.seq, pageSize) as TrajectoryRow[]
+        for (const row of rows) {
+          pos.seq = row.seq
+          if (row.event_json === null) continue
+          const place = `${dbPath}:trajectory_runtime_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
+          let record: unknown
+          try {
+            record = JSON.parse(row.event_json)
+          } catch (err) {
+            out.reject(place, `invalid JSON: ${errorText(err)}`)
+            continue
+          }
+          const result = translateTrajectoryRecord(record, {
+            agentId,
+            sessionId,
+            position: row.seq,
+            runId: row.run_id,
+            createdAt: row.created_at,
+            state: pos.state,
+          })
+          if ('reject' in result) out.reject(place, result.reject)
+          else if (result.event) out.event(result.event)
+        }
+        if (rows.length > 0) {
+          out.checkpoint(dbCheckpointKey(dbPath, 'trajectory_runtime_events', sessionId), {
+            seq: pos.seq,
+            state: { ...pos.state },
+          })
+          out.maybeFlush()
+        }
+        if (rows.length < pageSize) break
+      }
+    }
+  }
+
+  function readAuth(out: IngestSink): void {
+    const rows = stmt('SELECT rowid AS rowid, state_key, state_json, updated_at FROM auth_profile_state ORDER BY state_key').all() as {
+      rowid: number
+      state_key: string
+      state_json: string
+      updated_at: number | null
+    }[]
+    const profiles: AuthProfiles = {}
+    let at = 0
+    for (const row of rows) {
+      let parsed: AuthProfiles | null = null
+      try {
+        parsed = parseUsageStats(JSON.parse(row.state_json))
+      } catch (err) {
+        out.reject(`${dbPath}:auth_profile_state:${row.rowid}`, `invalid JSON: ${errorText(err)}`)
+        continue
+      }
+      if (parsed === null) {
+        out.reject(`${dbPath}:auth_profile_state:${row.rowid}`, 'state_json is not an object')
+        continue
+      }
+      Object.assign(profiles, parsed)
+      at = Math.max(at, row.updated_at ?? 0)
+    }
+    const signature = JSON.stringify(profiles)
+    if (signature === authSignature) return
+    authSignature = signature
+    out.event({ kind: 'auth_state', agentId, at: at || now(), profiles })
+  }
+
+  function poll(out: IngestSink, force = false): { changed: boolean; error: string | null } {
+    try {
+      if (db !== null) {
+        // A database file replaced under the same name needs a new connection.
+        let currentIno = -1
+        try {
+          currentIno = statSync(dbPath).ino
+        } catch {
+          currentIno = -1
+        }
+        if (currentIno !== ino) {
+          close()
+          if (currentIno === -1) return { changed: false, error: null }
+        }
+      }
+      if (db === null && !open()) return { changed: false, error: null }
+      const dataVersion = db!.pragma('data_version', { simple: true }) as number
+      if (!force && dataVersion === lastDataVersion) return { changed: false, error: null }
+      lastDataVersion = dataVersion
+      loadTables()
+      const full = now() - lastFullSweep >= fullSweepMs
+      if (full) lastFullSweep = now()
+      const known = readSessions(out)
+      if (tables.has('transcript_events')) readTranscripts(out, sessionsToRead('transcript_events', known, full))
+      if (tables.has('trajectory_runtime_events')) readTrajectories(out, sessionsToRead('trajectory_runtime_events', known, full))
+      if (tables.has('auth_profile_state')) readAuth(out)
+      return { changed: true, error: null }
+    } catch (err) {
+      // A schema change or a locked file: drop the connection and try again on the next poll.
+      close()
+      lastDataVersion = null
+      return { changed: false, error: errorText(err) }
+    }
+  }
+
+  return {
+    dbPath,
+    poll,
+    hasAuthState: () => tables.has('auth_profile_state'),
+    hasSessionData: () => tables.has('transcript_events') || tables.has('session_windows') || tables.has('session_nodes'),
+    close,
+  }
+}

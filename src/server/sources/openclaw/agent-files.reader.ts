@@ -1,0 +1,309 @@
+/**
+ * The file pieces of one agent (≤2026.7): `sessions/sessions.json`, `sessions/<id>.jsonl`
+ * transcripts, `sessions/<id>.trajectory.jsonl` and `agent/auth-state.json`. Transcripts and
+ * trajectories are tailed from byte-offset checkpoints; the two small JSON files describe current
+ * state and are re-read whole when they change. `auth-profiles.json` holds credentials and is never
+ * opened.
+ */
+import { existsSync, readdirSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import type { SessionSeenEvent } from '../../core/events.js'
+import { parseUsageStats } from './auth-state.parser.js'
+import type { IngestSink } from './ingest-collector.js'
+import { isTailCheckpoint, type JsonlTailer, type LineSink, type TailCheckpoint } from './jsonl-tailer.js'
+import { looksLikeCompleteObject } from './line-prefilter.js'
+import { errorText, isObject } from './record-fields.js'
+import { parseSessionsIndex } from './sessions-index.parser.js'
+import {
+  createTranscriptLineFilter,
+  initialTranscriptState,
+  isTranscriptState,
+  translateTranscriptEntry,
+  type TranscriptState,
+} from './transcript.parser.js'
+import {
+  createTrajectoryLineFilter,
+  isTrajectoryState,
+  translateTrajectoryRecord,
+  type TrajectoryState,
+} from './trajectory.parser.js'
+
+export interface AgentFilesReaderOptions {
+  agentId: string
+  /** `<stateDir>/agents/<id>`. */
+  agentDir: string
+  tailer: JsonlTailer
+  checkpoints: ReadonlyMap<string, unknown>
+}
+
+export type AgentFileKind = 'sessions-index' | 'transcript' | 'trajectory' | 'auth-state'
+
+export interface AgentFilesReader {
+  /** Reads every piece that exists. `authFromFiles` is false when the agent database holds auth state. */
+  scan(out: IngestSink, authFromFiles: boolean): Promise<void>
+  /** Reads one changed file; returns false when the path is not one of this agent's pieces. */
+  handle(path: string, out: IngestSink, authFromFiles: boolean): Promise<boolean>
+  /** Whether any legacy file piece exists now. */
+  hasFiles(): boolean
+}
+
+export function fileCheckpointKey(path: string): string {
+  return `openclaw:file:${path}`
+}
+
+const TRAJECTORY_SUFFIX = '.trajectory.jsonl'
+
+/** Classifies a path inside `agents/<id>/`. */
+export function classifyAgentFile(agentDir: string, path: string): AgentFileKind | null {
+  const sessionsDir = join(agentDir, 'sessions')
+  if (path === join(agentDir, 'agent', 'auth-state.json')) return 'auth-state'
+  if (!path.startsWith(sessionsDir + '/') || path.indexOf('/', sessionsDir.length + 1) !== -1) return null
+  const name = path.slice(sessionsDir.length + 1)
+  if (name === 'sessions.json') return 'sessions-index'
+  if (name.endsWith(TRAJECTORY_SUFFIX)) return name.length > TRAJECTORY_SUFFIX.length ? 'trajectory' : null
+  if (name.endsWith('.jsonl') && name.length > '.jsonl'.length) return 'transcript'
+  return null
+}
+
+interface FilePosition<S> {
+  checkpoint: TailCheckpoint | undefined
+  state: S
+}
+
+export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentFilesReader {
+  const { agentId, agentDir, tailer } = options
+  const sessionsDir = join(agentDir, 'sessions')
+  const authStatePath = join(agentDir, 'agent', 'auth-state.json')
+  const sessionsIndexPath = join(sessionsDir, 'sessions.json')
+  const transcripts = new Map<string, FilePosition<TranscriptState>>()
+  const trajectories = new Map<string, FilePosition<TrajectoryState>>()
+  const sessionSignatures = new Map<string, string>()
+  let authSignature: string | null = null
+  const transcriptFilter = createTranscriptLineFilter()
+  const trajectoryFilter = createTrajectoryLineFilter()
+
+  function listSessionFiles(): string[] {
+    try {
+      return readdirSync(sessionsDir).sort()
+    } catch {
+      return []
+    }
+  }
+
+  function hasFiles(): boolean {
+    return listSessionFiles().some((n) => n === 'sessions.json' || n.endsWith('.jsonl')) || existsSync(authStatePath)
+  }
+
+  function emitSession(out: IngestSink, event: SessionSeenEvent): void {
+    const signature = `${event.sessionKey}|${event.updatedAt}|${event.provider}|${event.model}`
+    if (sessionSignatures.get(event.sessionId) === signature) return
+    sessionSignatures.set(event.sessionId, signature)
+    out.event(event)
+  }
+
+  async function readSessionsIndex(out: IngestSink): Promise<void> {
+    let text: string
+    try {
+      text = await readFile(sessionsIndexPath, 'utf8')
+    } catch {
+      return
+    }
+    let parsed: ReturnType<typeof parseSessionsIndex>
+    try {
+      parsed = parseSessionsIndex(JSON.parse(text))
+    } catch (err) {
+      // A half-written index is re-read on its next change event.
+      out.reject(`${sessionsIndexPath}:1`, `invalid JSON: ${errorText(err)}`)
+      return
+    }
+    if (parsed === null) {
+      out.reject(`${sessionsIndexPath}:1`, 'sessions.json is not an object')
+      return
+    }
+    for (const key of parsed.skipped) out.reject(`${sessionsIndexPath}:${key}`, 'session entry without sessionId')
+    for (const e of parsed.entries) {
+      emitSession(out, {
+        kind: 'session_seen',
+        agentId,
+        sessionId: e.sessionId,
+        sessionKey: e.sessionKey,
+        updatedAt: e.updatedAt,
+        provider: e.provider,
+        model: e.model,
+      })
+    }
+  }
+
+  /** A transcript without an index entry still tells which agent owns the session. */
+  async function seeSessionFile(out: IngestSink, sessionId: string, path: string): Promise<void> {
+    if (sessionSignatures.has(sessionId)) return
+    let updatedAt: number | null = null
+    try {
+      updatedAt = Math.round((await stat(path)).mtimeMs)
+    } catch {
+      return
+    }
+    emitSession(out, { kind: 'session_seen', agentId, sessionId, sessionKey: null, updatedAt, provider: null, model: null })
+  }
+
+  function savedPosition<S>(
+    map: Map<string, FilePosition<S>>,
+    path: string,
+    isState: (v: unknown) => v is S,
+    initial: () => S,
+  ): FilePosition<S> {
+    let pos = map.get(path)
+    if (!pos) {
+      const saved = options.checkpoints.get(fileCheckpointKey(path))
+      if (isObject(saved) && isTailCheckpoint(saved.at)) {
+        pos = { checkpoint: { ...saved.at }, state: isState(saved.state) ? { ...saved.state } : initial() }
+      } else pos = { checkpoint: undefined, state: initial() }
+      map.set(path, pos)
+    }
+    return pos
+  }
+
+  async function tail<S>(
+    out: IngestSink,
+    path: string,
+    pos: FilePosition<S>,
+    initial: () => S,
+    onLine: (entry: unknown, lineNo: number, place: string) => void,
+    filter: { reset(): void; shouldParse(buf: Buffer, start: number, end: number): boolean },
+  ): Promise<void> {
+    const key = fileCheckpointKey(path)
+    const sink: LineSink = {
+      restart() {
+        pos.state = initial()
+      },
+      chunk() {
+        filter.reset()
+      },
+      line(buf, start, end, lineNo) {
+        if (!filter.shouldParse(buf, start, end)) return
+        const place = `${path}:${lineNo}`
+        let entry: unknown
+        try {
+          entry = JSON.parse(buf.toString('utf8', start, end))
+        } catch (err) {
+          out.reject(place, looksLikeCompleteObject(buf, start, end) ? `invalid JSON: ${errorText(err)}` : 'invalid JSON (truncated line)')
+          return
+        }
+        onLine(entry, lineNo, place)
+      },
+      progress(checkpoint) {
+        pos.checkpoint = checkpoint
+        out.checkpoint(key, { at: checkpoint, state: { ...pos.state } })
+        out.maybeFlush()
+      },
+    }
+    const result = await tailer.read(path, pos.checkpoint, sink)
+    if (result !== null && result.bytesRead === 0 && (result.reset !== null || pos.checkpoint === undefined)) {
+      // An emptied or new empty file: remember where it stands so its next append is read from 0.
+      pos.checkpoint = result.checkpoint
+      out.checkpoint(key, { at: result.checkpoint, state: { ...pos.state } })
+    }
+  }
+
+  async function readTranscript(out: IngestSink, path: string): Promise<void> {
+    const sessionId = basename(path, '.jsonl')
+    await seeSessionFile(out, sessionId, path)
+    const pos = savedPosition(transcripts, path, isTranscriptState, initialTranscriptState)
+    await tail(
+      out,
+      path,
+      pos,
+      initialTranscriptState,
+      (entry, _lineNo, place) => {
+        const result = translateTranscriptEntry(entry, { agentId, sessionId, state: pos.state })
+        if ('reject' in result) out.reject(place, result.reject)
+        else for (const e of result.events) out.event(e)
+      },
+      transcriptFilter,
+    )
+  }
+
+  async function readTrajectory(out: IngestSink, path: string): Promise<void> {
+    const sessionId = basename(path, TRAJECTORY_SUFFIX)
+    const initial = (): TrajectoryState => ({ lastRunId: null })
+    const pos = savedPosition(trajectories, path, isTrajectoryState, initial)
+    await tail(
+      out,
+      path,
+      pos,
+      initial,
+      (record, lineNo, place) => {
+        const result = translateTrajectoryRecord(record, { agentId, sessionId, position: lineNo - 1, state: pos.state })
+        if ('reject' in result) out.reject(place, result.reject)
+        else if (result.event) out.event(result.event)
+      },
+      trajectoryFilter,
+    )
+  }
+
+  async function readAuthState(out: IngestSink): Promise<void> {
+    let text: string
+    let at: number
+    try {
+      const [content, st] = await Promise.all([readFile(authStatePath, 'utf8'), stat(authStatePath)])
+      text = content
+      at = Math.round(st.mtimeMs)
+    } catch {
+      return
+    }
+    let profiles: ReturnType<typeof parseUsageStats>
+    try {
+      profiles = parseUsageStats(JSON.parse(text))
+    } catch (err) {
+      out.reject(`${authStatePath}:1`, `invalid JSON: ${errorText(err)}`)
+      return
+    }
+    if (profiles === null) {
+      out.reject(`${authStatePath}:1`, 'auth-state.json is not an object')
+      return
+    }
+    const signature = JSON.stringify(profiles)
+    if (signature === authSignature) return
+    authSignature = signature
+    out.event({ kind: 'auth_state', agentId, at, profiles })
+  }
+
+  async function handleKind(kind: AgentFileKind, path: string, out: IngestSink, authFromFiles: boolean): Promise<void> {
+    switch (kind) {
+      case 'sessions-index':
+        return readSessionsIndex(out)
+      case 'transcript':
+        return readTranscript(out, path)
+      case 'trajectory':
+        return readTrajectory(out, path)
+      case 'auth-state':
+        if (authFromFiles) return readAuthState(out)
+        return
+    }
+  }
+
+  return {
+    async scan(out, authFromFiles) {
+      await readSessionsIndex(out)
+      const names = listSessionFiles()
+      for (const name of names) {
+        const path = join(sessionsDir, name)
+        if (classifyAgentFile(agentDir, path) === 'transcript') await readTranscript(out, path)
+      }
+      for (const name of names) {
+        const path = join(sessionsDir, name)
+        if (classifyAgentFile(agentDir, path) === 'trajectory') await readTrajectory(out, path)
+      }
+      if (authFromFiles) await readAuthState(out)
+    },
+    async handle(path, out, authFromFiles) {
+      const kind = classifyAgentFile(agentDir, path)
+      if (kind === null) return false
+      await handleKind(kind, path, out, authFromFiles)
+      return true
+    },
+    hasFiles,
+  }
+}
+

@@ -1,0 +1,117 @@
+/**
+ * Everything about one agent, taken piece by piece from wherever its release keeps it: the per-agent
+ * database when there is one, the JSONL files when there are some, both in releases in between.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { OpenClawLayout } from '../../../shared/model-status.js'
+import { createAgentDbReader, type AgentDbReader } from './agent-db.reader.js'
+import { createAgentFilesReader, type AgentFilesReader } from './agent-files.reader.js'
+import type { IngestSink } from './ingest-collector.js'
+import type { JsonlTailer } from './jsonl-tailer.js'
+import type { SourceContext } from '../source.js'
+
+export interface OpenClawAgentReaderOptions {
+  agentId: string
+  stateDir: string
+  /** The agent database to read, when one exists. */
+  dbPath: string | null
+  tailer: JsonlTailer
+  checkpoints: ReadonlyMap<string, unknown>
+  log: SourceContext['log']
+  now?: () => number
+}
+
+export interface OpenClawAgentReader {
+  readonly agentId: string
+  readonly agentDir: string
+  /** Where each piece is, judged from what exists now. */
+  layout(): OpenClawLayout
+  /** Whether the agent has a folder or a database on disk. */
+  existsOnDisk(): boolean
+  scan(out: IngestSink): Promise<void>
+  /** Handles a changed path; false when it does not belong to this agent. */
+  handle(path: string, out: IngestSink): Promise<boolean>
+  /** Reads the database if something was committed since the last look. */
+  pollDb(out: IngestSink): void
+  /** Switches to another database file (or none). */
+  setDbPath(path: string | null): void
+  dbPath(): string | null
+  close(): void
+}
+
+export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): OpenClawAgentReader {
+  const { agentId, stateDir, log } = options
+  const agentDir = join(stateDir, 'agents', agentId)
+  const files: AgentFilesReader = createAgentFilesReader({
+    agentId,
+    agentDir,
+    tailer: options.tailer,
+    checkpoints: options.checkpoints,
+  })
+  let dbPath = options.dbPath
+  let db: AgentDbReader | null = null
+  let lastDbError: string | null = null
+
+  function database(): AgentDbReader | null {
+    if (dbPath === null) return null
+    db ??= createAgentDbReader({ agentId, dbPath, checkpoints: options.checkpoints, ...(options.now ? { now: options.now } : {}) })
+    return db
+  }
+
+  function pollDb(out: IngestSink): void {
+    const reader = database()
+    if (reader === null) return
+    const { error } = reader.poll(out)
+    if (error !== null && error !== lastDbError) log.warn({ agentId, db: reader.dbPath, err: error }, 'openclaw agent database not readable')
+    lastDbError = error
+  }
+
+  /** Auth state lives in the database once the database has the table for it. */
+  function authFromFiles(): boolean {
+    return !(db?.hasAuthState() ?? false)
+  }
+
+  function hasDb(): boolean {
+    return dbPath !== null && existsSync(dbPath)
+  }
+
+  return {
+    agentId,
+    agentDir,
+    layout() {
+      const sqlite = hasDb()
+      const legacy = files.hasFiles()
+      if (sqlite && legacy) return 'mixed'
+      if (sqlite) return 'sqlite'
+      if (legacy) return 'legacy'
+      return 'empty'
+    },
+    existsOnDisk() {
+      return existsSync(agentDir) || hasDb()
+    },
+    async scan(out) {
+      pollDb(out)
+      await files.scan(out, authFromFiles())
+    },
+    async handle(path, out) {
+      if (dbPath !== null && (path === dbPath || path === `${dbPath}-wal`)) {
+        pollDb(out)
+        return true
+      }
+      return files.handle(path, out, authFromFiles())
+    },
+    pollDb,
+    setDbPath(path) {
+      if (path === dbPath) return
+      db?.close()
+      db = null
+      dbPath = path
+    },
+    dbPath: () => dbPath,
+    close() {
+      db?.close()
+      db = null
+    },
+  }
+}

@@ -1,0 +1,7 @@
+/** Integration and browser tests run the built server, as users do: build it once first. */
+import { execFileSync } from 'node:child_process'
+import { repoRoot } from './test-server.js'
+
+export default function setup(): void {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' })
+}

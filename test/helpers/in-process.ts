@@ -1,0 +1,35 @@
+/** The real source and fleet state in this process, with a pinned clock and no watching. */
+import { createFleetState, type FleetState } from '../../src/server/core/fleet-state.js'
+import { createOpenClawSource } from '../../src/server/sources/openclaw/openclaw-source.js'
+import { createHub, type Hub } from '../../src/server/ws/hub.js'
+import type { IngestBatch } from '../../src/server/sources/source.js'
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {} }
+
+export async function loadFleet(o: {
+  stateDirs: string[]
+  logFiles?: string[]
+  now: () => number
+  watch?: boolean
+}): Promise<{ fleet: FleetState; hub: Hub; batches: IngestBatch[]; close(): Promise<void> }> {
+  const hub = createHub({ now: o.now })
+  const fleet = createFleetState({ now: o.now, hub })
+  const batches: IngestBatch[] = []
+  const source = createOpenClawSource({
+    stateDirs: o.stateDirs,
+    logFiles: o.logFiles ?? [],
+    watch: o.watch ?? false,
+    env: {},
+    defaultLogDir: null,
+  })
+  const dispose = await source.start({
+    checkpoints: fleet.checkpoints(),
+    push: (b) => {
+      batches.push(b)
+      fleet.apply(b)
+    },
+    log: quiet,
+    now: o.now,
+  })
+  return { fleet, hub, batches, close: dispose }
+}

@@ -1,0 +1,113 @@
+/**
+ * The store on every dialect: SQLite always; PostgreSQL when SWB_TEST_DIALECTS names it
+ * (CI does: `npm run test:pg`). A requested dialect that can't be reached fails, loudly.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import pg from 'pg'
+import { openStore, type Store } from '../../src/server/store/database.js'
+import { createFleetRepository } from '../../src/server/store/fleet.repository.js'
+import { createAgentFacts } from '../../src/server/core/agent-facts.js'
+import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
+import { removeTempDirs, tempDir } from '../helpers/test-server.js'
+
+const dialects = (process.env.SWB_TEST_DIALECTS ?? 'sqlite').split(',').map((d) => d.trim())
+const PG_URL = process.env.SWB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+afterAll(removeTempDirs)
+
+async function freshPostgres(): Promise<string> {
+  const schema = `swb_test_${process.pid}_${Date.now()}`
+  const client = new pg.Client({ connectionString: PG_URL })
+  try {
+    await client.connect()
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL tests were requested but ${PG_URL} is unreachable (${String(err)}). ` +
+        `Start it (e.g. pg_ctlcluster 15 main start) or set SWB_TEST_DATABASE_URL.`,
+    )
+  }
+  await client.query(`CREATE SCHEMA ${schema}`)
+  await client.end()
+  const url = new URL(PG_URL)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return url.toString()
+}
+
+async function open(dialect: string): Promise<Store> {
+  if (dialect === 'postgres') return openStore({ dataDir: await tempDir(), databaseUrl: await freshPostgres() })
+  return openStore({ dataDir: await tempDir() })
+}
+
+const sw = (id: string, ts: number): ModelSwitchEvent => ({
+  id,
+  agentId: 'main',
+  fromModel: 'a/x',
+  toModel: 'b/y',
+  reason: 'rate_limit',
+  timestamp: ts,
+  time: '00:00:00',
+  sessionId: 's',
+  runId: null,
+  httpStatus: 429,
+  source: 'log',
+  message: 'Rate limit',
+})
+
+for (const dialect of dialects) {
+  describe(`store on ${dialect}`, () => {
+    it('migrates, saves state with checkpoints in one go, and loads them back', async () => {
+      const store = await open(dialect)
+      expect(store.dialect).toBe(dialect)
+      const repo = createFleetRepository(store)
+      const facts = createAgentFacts('main')
+      facts.name = '老 K'
+      facts.lastActivityAt = 1_795_344_000_000
+      await repo.save({
+        agents: [{ agentId: 'main', facts: JSON.stringify(facts) }],
+        removedAgents: [],
+        checkpoints: new Map<string, unknown>([['file:/a.jsonl', { offset: 1234, ino: 5 }]]),
+        addedSwitches: [sw('s1', 1_795_344_000_000), sw('s2', 1_795_344_100_000)],
+        removedSwitches: [],
+        kv: new Map([['k', [1, 2]]]),
+      })
+      const loaded = await repo.load()
+      expect(loaded.agents[0]).toMatchObject({ agentId: 'main', name: '老 K', lastActivityAt: 1_795_344_000_000 })
+      expect(loaded.checkpoints.get('file:/a.jsonl')).toEqual({ offset: 1234, ino: 5 })
+      expect(loaded.kv.get('k')).toEqual([1, 2])
+      const { switches, total } = await repo.listSwitches('main', 1)
+      expect(total).toBe(2)
+      expect(switches).toEqual([{ ...sw('s2', 1_795_344_100_000), time: '10:41:40' }])
+      await store.close()
+    })
+
+    it('upserts: saving again replaces, removed switches and agents go away', async () => {
+      const store = await open(dialect)
+      const repo = createFleetRepository(store)
+      const base = { removedAgents: [], kv: new Map(), removedSwitches: [] as string[] }
+      await repo.save({ ...base, agents: [{ agentId: 'a', facts: JSON.stringify(createAgentFacts('a')) }], checkpoints: new Map([['c', 1]]), addedSwitches: [sw('x', 1)] })
+      await repo.save({ ...base, agents: [{ agentId: 'a', facts: JSON.stringify({ ...createAgentFacts('a'), name: 'A2' }) }], checkpoints: new Map([['c', 2]]), addedSwitches: [{ ...sw('x', 1), reason: 'auth' }] })
+      let loaded = await repo.load()
+      expect(loaded.agents.map((a) => a.name)).toEqual(['A2'])
+      expect(loaded.checkpoints.get('c')).toBe(2)
+      expect((await repo.listSwitches('main', 10)).switches.map((s) => s.reason)).toEqual(['auth'])
+      await repo.save({ agents: [], removedAgents: ['a'], checkpoints: new Map(), addedSwitches: [], removedSwitches: ['x'], kv: new Map() })
+      loaded = await repo.load()
+      expect(loaded.agents).toEqual([])
+      expect((await repo.listSwitches('main', 10)).total).toBe(0)
+      await store.close()
+    })
+
+    it('a failed transaction saves nothing', async () => {
+      const store = await open(dialect)
+      const repo = createFleetRepository(store)
+      const bad = { ...sw('y', 1), fromModel: null as unknown as string }
+      await expect(
+        repo.save({ agents: [{ agentId: 'z', facts: '{}' }], removedAgents: [], checkpoints: new Map([['c', 9]]), addedSwitches: [bad], removedSwitches: [], kv: new Map() }),
+      ).rejects.toThrow()
+      const loaded = await repo.load()
+      expect(loaded.agents).toEqual([])
+      expect(loaded.checkpoints.size).toBe(0)
+      await store.close()
+    })
+  })
+}
