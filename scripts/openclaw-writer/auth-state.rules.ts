@@ -11,6 +11,8 @@ export interface AuthFailureEvent {
   errorCount: number
   failureCounts: Record<string, number>
   at: number
+  /** The window this failure replaces, when there was one. */
+  previous: { errorCount: number; until: number } | null
 }
 
 /**
@@ -42,7 +44,9 @@ export function applyAttempt(
     case 'billing': {
       const reason = attempt.failure?.reason ?? attempt.outcome
       const failureCounts = { ...current?.failureCounts, [reason]: (current?.failureCounts?.[reason] ?? 0) + 1 }
-      const errorCount = (current?.errorCount ?? 0) + 1
+      const previousUntil = attempt.outcome === 'billing' ? current?.disabledUntil : current?.cooldownUntil
+      // An expired window starts the count again, as the real releases log it.
+      const errorCount = previousUntil !== undefined && previousUntil <= at ? 1 : (current?.errorCount ?? 0) + 1
       const until = at + attempt.windowMs
       const next: UsageStats = { ...current, errorCount, failureCounts, lastFailureAt: at }
       if (attempt.outcome === 'billing') {
@@ -66,6 +70,7 @@ export function applyAttempt(
           errorCount,
           failureCounts,
           at,
+          previous: previousUntil !== undefined ? { errorCount: current?.errorCount ?? 0, until: previousUntil } : null,
         },
       }
     }

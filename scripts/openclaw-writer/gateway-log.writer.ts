@@ -284,10 +284,12 @@ function authLine(ctx: TurnLogContext, event: AuthFailureEvent): Record<string, 
     reason: event.reason,
     windowType: event.windowType,
     windowReused: false,
-    errorCount: event.errorCount,
   }
-  if (event.windowType === 'disabled') p.disabledUntil = event.until
-  else p.cooldownUntil = event.until
+  const untilKey = event.windowType === 'disabled' ? 'disabledUntil' : 'cooldownUntil'
+  if (event.previous) p.previousErrorCount = event.previous.errorCount
+  p.errorCount = event.errorCount
+  if (event.previous) p[event.windowType === 'disabled' ? 'previousDisabledUntil' : 'previousCooldownUntil'] = event.previous.until
+  p[untilKey] = event.until
   p.failureCounts = event.failureCounts
   return p
 }

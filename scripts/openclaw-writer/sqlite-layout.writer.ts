@@ -83,7 +83,7 @@ export const createSqliteLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
     if (fresh) {
       db.exec(GLOBAL_DATABASE_DDL)
       db.pragma(`user_version = ${GLOBAL_SCHEMA_VERSION}`)
-      const now = Date.now()
+      const now = ctx.now()
       db.prepare(
         `INSERT INTO schema_meta (meta_key, role, schema_version, agent_id, app_version, created_at, updated_at)
          VALUES ('primary', 'global', ?, NULL, ?, ?, ?)`,
@@ -160,7 +160,7 @@ export const createSqliteLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
     while (open.size > ctx.maxOpenDatabases) {
       const [oldest, h] = open.entries().next().value as [string, AgentDb]
       open.delete(oldest)
-      recordSize(oldest, Date.now())
+      recordSize(oldest, ctx.now())
       h.db.close()
     }
     return handle
@@ -668,10 +668,12 @@ export const createSqliteLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
     },
 
     loadAgent(agent) {
-      const h = agentDb(agent.id, Date.now())
+      const h = agentDb(agent.id, ctx.now())
       const node = h.db
-        .prepare(`SELECT current_session_id AS sessionId, entry_json AS entry FROM session_nodes WHERE session_key = ?`)
-        .get(sessionKeyOf(agent.id)) as { sessionId: string; entry: string } | undefined
+        .prepare(
+          `SELECT current_session_id AS sessionId, entry_json AS entry, updated_at AS updatedAt FROM session_nodes WHERE session_key = ?`,
+        )
+        .get(sessionKeyOf(agent.id)) as { sessionId: string; entry: string; updatedAt: number } | undefined
       const state = h.db.prepare(`SELECT state_json AS json FROM auth_profile_state WHERE state_key = 'primary'`).get() as
         | { json: string }
         | undefined
@@ -682,7 +684,8 @@ export const createSqliteLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
       if (!node) return
       const entry = JSON.parse(node.entry) as { sessionStartedAt?: number }
       agent.sessionId = node.sessionId
-      agent.sessionStartedAt = entry.sessionStartedAt ?? Date.now()
+      agent.sessionStartedAt = entry.sessionStartedAt ?? node.updatedAt
+      agent.lastTurnEndAt = node.updatedAt
       const maxSeq = h.db.prepare(`SELECT max(seq) AS m FROM transcript_events WHERE session_id = ?`).get(node.sessionId) as {
         m: number | null
       }
@@ -707,12 +710,12 @@ export const createSqliteLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
     },
 
     flush() {
-      const now = Date.now()
+      const now = ctx.now()
       for (const agentId of open.keys()) recordSize(agentId, now)
     },
 
     close() {
-      const now = Date.now()
+      const now = ctx.now()
       for (const [agentId, h] of open) {
         recordSize(agentId, now)
         h.db.close()

@@ -53,6 +53,8 @@ export interface PlanContext {
   random: SeededRandom
   text: TextSource
   now: number
+  /** Turns of one agent do not overlap: a turn starts no earlier than this. */
+  notBefore: number
   profileFor(modelRef: string): string
   costFor(modelRef: string): { input: number; output: number }
 }
@@ -81,7 +83,7 @@ export function planTurn(spec: TurnSpec, ctx: PlanContext): TurnPlan {
   const durations = specs.map((a) => a.durationMs ?? drawDuration(a.outcome, reply.length, random))
   const gaps = specs.map((a, i) => (i === 0 ? 0 : a.outcome === 'cooldown_skip' ? random.int(1, 5) : random.int(80, 600)))
   const total = durations.reduce((s, d) => s + d, 0) + gaps.reduce((s, g) => s + g, 0)
-  const startAt = spec.startAt ?? ctx.now - total
+  const startAt = spec.startAt ?? Math.max(ctx.now - total, ctx.notBefore)
   const promptAt = startAt - random.int(50, 400)
 
   let t = startAt

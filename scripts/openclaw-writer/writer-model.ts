@@ -40,6 +40,8 @@ export interface AgentRecord {
   lastSnapshotRef: string | null
   /** Cumulative cost of the current session (sessions.json `estimatedCostUsd`). */
   sessionCostUsd: number
+  /** End of the last turn written; the next one starts after it. */
+  lastTurnEndAt: number
   usage: Map<string, UsageStats>
   history: HistoryMessage[]
 }
@@ -85,6 +87,7 @@ export interface LayoutContext {
   /** Write session indexes (`sessions.json`) only on flush. */
   deferIndexWrites: boolean
   maxOpenDatabases: number
+  now: () => number
   profileFor(modelRef: string): string
   apiFor(provider: string): string
 }

@@ -5,7 +5,7 @@ import App from './App.vue'
 import { createAppI18n } from './i18n/i18n.setup'
 import { createAppRouter } from './router/routes'
 import { usePreferencesStore } from './stores/preferences.store'
-import './styles/element-plus'
+import './ui/element-plus'
 import './styles/main.css'
 
 // Before the router reads the address: the token must leave it before anything can log or share it.

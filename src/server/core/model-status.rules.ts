@@ -39,6 +39,21 @@ interface Outcome {
 
 const RANK = { log: 0, trajectory: 1, transcript: 2 } as const
 
+/**
+ * A candidate skipped because its auth profile is cooling down fails with no reason of its own
+ * ("Auth profile … is temporarily unavailable"); the probe decision just before it names the
+ * cooldown's reason.
+ */
+function decisionReason(d: DecisionFact, decisions: DecisionFact[], index: number): FailureReason | null {
+  if (d.reason && d.reason !== 'unknown') return d.reason
+  for (let i = index - 1; i >= 0; i--) {
+    const p = decisions[i]!
+    if (d.at - p.at > SAME_ATTEMPT_MS) break
+    if (p.decision === 'probe_cooldown_candidate' && p.candidate === d.candidate && p.runId === d.runId && p.reason) return p.reason
+  }
+  return d.reason
+}
+
 function sameSession(a: string | null, b: string | null): boolean {
   return a === null || b === null || a === b
 }
@@ -59,19 +74,19 @@ export function mergeOutcomes(facts: Pick<AgentFacts, 'attempts' | 'decisions'>)
       rank: RANK[a.source],
     })
   }
-  for (const d of facts.decisions) {
-    if (d.decision !== 'candidate_failed' && d.decision !== 'candidate_succeeded') continue
+  facts.decisions.forEach((d, index) => {
+    if (d.decision !== 'candidate_failed' && d.decision !== 'candidate_succeeded') return
     raw.push({
       model: d.candidate,
       sessionId: d.sessionId,
       at: d.at,
       ok: d.decision === 'candidate_succeeded',
-      reason: d.decision === 'candidate_failed' ? (d.reason ?? 'unknown') : null,
+      reason: d.decision === 'candidate_failed' ? (decisionReason(d, facts.decisions, index) ?? 'unknown') : null,
       httpStatus: d.httpStatus,
       message: d.message,
       rank: RANK.log,
     })
-  }
+  })
   raw.sort((a, b) => a.at - b.at || a.rank - b.rank)
   const merged: Outcome[] = []
   for (const o of raw) {
@@ -155,10 +170,10 @@ function startsBySession(attempts: AttemptFact[]): Map<string, AttemptFact[]> {
  */
 export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOutcomes(facts)): ModelSwitchEvent[] {
   const logSwitches: ModelSwitchEvent[] = []
-  for (const d of facts.decisions) {
-    if (d.decision !== 'candidate_failed' || !d.next) continue
+  facts.decisions.forEach((d, index) => {
+    if (d.decision !== 'candidate_failed' || !d.next) return
     logSwitches.push(
-      makeSwitch(facts, `log:${d.eventId}`, d.candidate, d.next, d.reason ?? 'unknown', d.at, {
+      makeSwitch(facts, `log:${d.eventId}`, d.candidate, d.next, decisionReason(d, facts.decisions, index) ?? 'unknown', d.at, {
         source: 'log',
         sessionId: d.sessionId,
         runId: d.runId,
@@ -166,7 +181,7 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
         message: d.message,
       }),
     )
-  }
+  })
   const matchesLog = (from: string, to: string, at: number, sessionId: string | null): boolean =>
     logSwitches.some(
       (l) =>
@@ -187,16 +202,22 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
     return found
   }
 
+  const answers = outcomes.filter((o) => o.ok)
+  const answeredBetween = (sessionId: string, from: number, to: number): boolean =>
+    answers.some((a) => a.at > from && a.at < to && sameSession(a.sessionId, sessionId))
+
   const attemptSwitches: ModelSwitchEvent[] = []
   for (const [sessionId, starts] of startsBySession(facts.attempts)) {
     let current: AttemptFact | undefined
     for (const s of starts) {
-      if (s.turnStart || !current) {
+      if (!current || s.model === current.model) {
         current = s
         continue
       }
-      if (s.model !== current.model) {
-        const failure = lastFailureBetween(current.model, sessionId, current.at, s.at)
+      // A failover is a new candidate after a failure within the same turn; without a failure in
+      // between (or after an answer) the new attempt opens a new turn instead.
+      const failure = lastFailureBetween(current.model, sessionId, current.at, s.at)
+      if (failure && !answeredBetween(sessionId, current.at, s.at)) {
         if (!matchesLog(current.model, s.model, s.at, sessionId)) {
           attemptSwitches.push(
             makeSwitch(facts, `att:${s.eventId}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
@@ -215,7 +236,6 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
 
   const failovers = [...logSwitches, ...attemptSwitches]
   const answerSwitches: ModelSwitchEvent[] = []
-  const answers = outcomes.filter((o) => o.ok)
   for (let i = 1; i < answers.length; i++) {
     const prev = answers[i - 1]!
     const next = answers[i]!
@@ -343,13 +363,23 @@ function evidenceByModel(facts: AgentFacts, outcomes: Outcome[]): Map<string, Mo
   return map
 }
 
-/** The first attempted model of the most recent turn, when known. */
-function latestTurnFirstModel(facts: AgentFacts): { model: string; at: number } | null {
-  for (let i = facts.attempts.length - 1; i >= 0; i--) {
-    const a = facts.attempts[i]!
-    if (a.outcome === 'started' && a.turnStart) return { model: a.model, at: a.at }
+/**
+ * The first model tried in the most recent turn: the turn in progress after the last answer, or
+ * else the turn that produced the last answer. Turns are delimited by answers.
+ */
+function latestTurnFirstModel(facts: AgentFacts, outcomes: Outcome[]): { model: string; at: number } | null {
+  const evs: { model: string; at: number; ok: boolean }[] = outcomes.map((o) => ({ model: o.model, at: o.at, ok: o.ok }))
+  for (const a of facts.attempts) if (a.outcome === 'started') evs.push({ model: a.model, at: a.at, ok: false })
+  evs.sort((a, b) => a.at - b.at)
+  let last = -1
+  for (let i = evs.length - 1; i >= 0; i--) if (evs[i]!.ok) { last = i; break }
+  let from = 0
+  if (last >= 0 && last < evs.length - 1) from = last + 1
+  else if (last >= 0) {
+    for (let i = last - 1; i >= 0; i--) if (evs[i]!.ok) { from = i + 1; break }
   }
-  return null
+  const first = evs[from]
+  return first ? { model: first.model, at: first.at } : null
 }
 
 function toError(o: Outcome): ModelError {
@@ -444,7 +474,7 @@ export interface AgentView {
 export function computeAgentStatus(facts: AgentFacts, now: number, outcomes: Outcome[] = mergeOutcomes(facts)): AgentModelStatus {
   const evidence = evidenceByModel(facts, outcomes)
   const profiles = authProfiles(facts, now)
-  const latestTurn = latestTurnFirstModel(facts)
+  const latestTurn = latestTurnFirstModel(facts, outcomes)
   const models = new Set<string>()
   if (facts.config.primary) models.add(facts.config.primary)
   for (const f of facts.config.fallbacks) models.add(f)

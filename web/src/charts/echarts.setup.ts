@@ -3,11 +3,11 @@
  * library stays out of the first page load.
  */
 import { BarChart } from 'echarts/charts'
-import { DatasetComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
 import { init, use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 
-use([BarChart, GridComponent, TooltipComponent, LegendComponent, DatasetComponent, CanvasRenderer])
+use([BarChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer])
 
 export { init }
 export type { EChartsCoreOption, EChartsType } from 'echarts/core'

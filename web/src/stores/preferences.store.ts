@@ -6,6 +6,9 @@ export type AppTheme = 'light' | 'dark'
 
 export const LOCALES: readonly AppLocale[] = ['en', 'zh-CN']
 
+/** Each language names itself, so someone who cannot read the current one still finds theirs. */
+export const LOCALE_NAMES: Record<AppLocale, string> = { en: 'English', 'zh-CN': '简体中文' }
+
 const LOCALE_KEY = 'switchboard.locale'
 const THEME_KEY = 'switchboard.theme'
 

@@ -26,7 +26,7 @@ export interface AgentDbReaderOptions {
   checkpoints: ReadonlyMap<string, unknown>
   /** Rows fetched per query. Default is 500. */
   pageSize?: number
-  /** Clock for the periodic full sweep. Default is `Date.now`. */
+  /** Clock for event times when a row carries none. Default is `Date.now`. */
   now?: () => number
   /** Milliseconds between full sweeps of every session (guards against rowid reuse). Default is 60000. */
   fullSweepMs?: number
@@ -358,8 +358,10 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
       if (!force && dataVersion === lastDataVersion) return { changed: false, error: null }
       lastDataVersion = dataVersion
       loadTables()
-      const full = now() - lastFullSweep >= fullSweepMs
-      if (full) lastFullSweep = now()
+      // Wall-clock on purpose: sweeps are about I/O pacing, not about the (pinnable) domain clock.
+      const wall = Date.now()
+      const full = wall - lastFullSweep >= fullSweepMs
+      if (full) lastFullSweep = wall
       const known = readSessions(out)
       if (tables.has('transcript_events')) readTranscripts(out, sessionsToRead('transcript_events', known, full))
       if (tables.has('trajectory_runtime_events')) readTrajectories(out, sessionsToRead('trajectory_runtime_events', known, full))

@@ -12,7 +12,6 @@ import type { SessionSeenEvent } from '../../core/events.js'
 import { parseUsageStats } from './auth-state.parser.js'
 import type { IngestSink } from './ingest-collector.js'
 import { isTailCheckpoint, type JsonlTailer, type LineSink, type TailCheckpoint } from './jsonl-tailer.js'
-import { looksLikeCompleteObject } from './line-prefilter.js'
 import { errorText, isObject } from './record-fields.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import {
@@ -91,8 +90,27 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     }
   }
 
+  // Legacy pieces that exist, kept up to date from scans and change events (no directory listing per append).
+  let present: Set<string> | null = null
+
+  function refreshPresent(): Set<string> {
+    present = new Set(
+      listSessionFiles()
+        .map((n) => join(sessionsDir, n))
+        .filter((p) => classifyAgentFile(agentDir, p) !== null),
+    )
+    if (existsSync(authStatePath)) present.add(authStatePath)
+    return present
+  }
+
+  function notePresence(path: string): void {
+    if (present === null) return
+    if (existsSync(path)) present.add(path)
+    else present.delete(path)
+  }
+
   function hasFiles(): boolean {
-    return listSessionFiles().some((n) => n === 'sessions.json' || n.endsWith('.jsonl')) || existsSync(authStatePath)
+    return (present ?? refreshPresent()).size > 0
   }
 
   function emitSession(out: IngestSink, event: SessionSeenEvent): void {
@@ -187,7 +205,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
         try {
           entry = JSON.parse(buf.toString('utf8', start, end))
         } catch (err) {
-          out.reject(place, looksLikeCompleteObject(buf, start, end) ? `invalid JSON: ${errorText(err)}` : 'invalid JSON (truncated line)')
+          out.reject(place, `invalid JSON: ${errorText(err)}`)
           return
         }
         onLine(entry, lineNo, place)
@@ -285,6 +303,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
 
   return {
     async scan(out, authFromFiles) {
+      refreshPresent()
       await readSessionsIndex(out)
       const names = listSessionFiles()
       for (const name of names) {
@@ -300,6 +319,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     async handle(path, out, authFromFiles) {
       const kind = classifyAgentFile(agentDir, path)
       if (kind === null) return false
+      notePresence(path)
       await handleKind(kind, path, out, authFromFiles)
       return true
     },

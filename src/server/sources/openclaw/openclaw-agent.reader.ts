@@ -32,8 +32,8 @@ export interface OpenClawAgentReader {
   scan(out: IngestSink): Promise<void>
   /** Handles a changed path; false when it does not belong to this agent. */
   handle(path: string, out: IngestSink): Promise<boolean>
-  /** Reads the database if something was committed since the last look. */
-  pollDb(out: IngestSink): void
+  /** Reads the database if something was committed since the last look; true when it did. */
+  pollDb(out: IngestSink): boolean
   /** Switches to another database file (or none). */
   setDbPath(path: string | null): void
   dbPath(): string | null
@@ -59,12 +59,13 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
     return db
   }
 
-  function pollDb(out: IngestSink): void {
+  function pollDb(out: IngestSink): boolean {
     const reader = database()
-    if (reader === null) return
-    const { error } = reader.poll(out)
+    if (reader === null) return false
+    const { changed, error } = reader.poll(out)
     if (error !== null && error !== lastDbError) log.warn({ agentId, db: reader.dbPath, err: error }, 'openclaw agent database not readable')
     lastDbError = error
+    return changed
   }
 
   /** Auth state lives in the database once the database has the table for it. */

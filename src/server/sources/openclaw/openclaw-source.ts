@@ -1,0 +1,286 @@
+/**
+ * The OpenClaw source: reads every state dir (config, agents, sessions, transcripts, trajectories,
+ * auth state — from JSONL files, SQLite databases or both) and OpenClaw's JSONL log, from the saved
+ * checkpoints on, then follows changes live.
+ *
+ * Record events (`model_attempt`, `model_changed`, `fallback_decision`) are read once thanks to
+ * checkpoints. State events (`agent_configured`, `session_seen`, `auth_state`) describe what is
+ * true now and are emitted again on every start, then whenever they change.
+ */
+import { readdirSync } from 'node:fs'
+import { basename, dirname, relative, resolve, sep } from 'node:path'
+import type { Disposer, Source, SourceContext } from '../source.js'
+import { createGatewayLogReader } from './gateway-log.reader.js'
+import { createIngestCollector, type IngestCollector } from './ingest-collector.js'
+import { createJsonlTailer } from './jsonl-tailer.js'
+import { discoverOpenClawStateDirs } from './openclaw-discovery.js'
+import { createChokidarWatcher, type FsWatcher, type WatchTarget } from './openclaw-watcher.js'
+import { createStateDirReader, type StateDirReader } from './state-dir.reader.js'
+
+export interface OpenClawSourceOptions {
+  /** OpenClaw state dirs to read. When empty, they are discovered (`OPENCLAW_STATE_DIR`, else `~/.openclaw` and `~/.openclaw-<profile>`). */
+  stateDirs: string[]
+  /** Extra OpenClaw JSONL log files to read, besides `logging.file` and the default log dir. Default is none. */
+  logFiles?: string[]
+  /** Environment used for discovery. Default is `process.env`. */
+  env?: Record<string, string | undefined>
+  /** Home directory used for discovery. Default is `os.homedir()`. */
+  homeDir?: string
+  /**
+   * Directory of OpenClaw's default daily logs (`openclaw-YYYY-MM-DD.log`); null to not look there.
+   * Default is `/tmp/openclaw`.
+   */
+  defaultLogDir?: string | null
+  /** Keep watching for changes after the first read. Default is true. */
+  watch?: boolean
+  /** File watcher. Default is a chokidar watcher (`createChokidarWatcher()`). */
+  watcher?: FsWatcher
+  /** Milliseconds during which a burst of change events is gathered before reading. Default is 5. */
+  debounceMs?: number
+  /**
+   * Milliseconds between cheap commit checks (`PRAGMA data_version`) of every agent database, a safety
+   * net for change events a file system does not deliver. 0 disables. Default is 1000.
+   */
+  dbPollMs?: number
+  /** Bytes read per system call from JSONL files. Default is 1 MiB. */
+  chunkSize?: number
+  /** Events per pushed batch during large reads. Default is 2000. */
+  maxBatchEvents?: number
+}
+
+export const DEFAULT_LOG_DIR = '/tmp/openclaw'
+const DAILY_LOG = /^openclaw-\d{4}-\d{2}-\d{2}\.log$/
+
+/** Which paths under a state dir are worth watching (workspaces and the rest are never descended into). */
+export function stateDirWatchFilter(stateDir: string): (path: string) => boolean {
+  return (path) => {
+    const rel = relative(stateDir, path)
+    if (rel === '' ) return true
+    if (rel.startsWith('..')) return false
+    const parts = rel.split(sep)
+    const [first, second, third, fourth] = parts
+    if (first === 'openclaw.json') return parts.length === 1
+    if (first === 'state') return parts.length === 1 || (parts.length === 2 && /^openclaw\.sqlite(-wal)?$/.test(second ?? ''))
+    if (first !== 'agents') return false
+    if (parts.length <= 2) return true
+    if (third === 'sessions') {
+      return parts.length === 3 || (parts.length === 4 && (fourth === 'sessions.json' || (fourth ?? '').endsWith('.jsonl')))
+    }
+    if (third === 'agent') {
+      return parts.length === 3 || (parts.length === 4 && /^(auth-state\.json|openclaw-agent\.sqlite(-wal)?)$/.test(fourth ?? ''))
+    }
+    return false
+  }
+}
+
+export function createOpenClawSource(options: OpenClawSourceOptions): Source {
+  const defaultLogDir = options.defaultLogDir === undefined ? DEFAULT_LOG_DIR : options.defaultLogDir
+  const discover = () =>
+    discoverOpenClawStateDirs({
+      stateDirs: options.stateDirs,
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.homeDir ? { homeDir: options.homeDir } : {}),
+    })
+
+  return {
+    kind: 'openclaw',
+    describe() {
+      const { lookedAt } = discover()
+      const logs = [...(options.logFiles ?? []).map((f) => resolve(f)), ...(defaultLogDir ? [defaultLogDir] : [])]
+      return { kind: 'openclaw', locations: [...lookedAt, ...logs] }
+    },
+    async start(ctx: SourceContext): Promise<Disposer> {
+      return startOpenClaw(options, defaultLogDir, discover().found, ctx)
+    },
+  }
+}
+
+async function startOpenClaw(
+  options: OpenClawSourceOptions,
+  defaultLogDir: string | null,
+  stateDirs: string[],
+  ctx: SourceContext,
+): Promise<Disposer> {
+  const log = ctx.log
+  const collector: IngestCollector = createIngestCollector({
+    push: (batch) => ctx.push(batch),
+    log,
+    initial: ctx.checkpoints,
+    ...(options.maxBatchEvents ? { maxBatchEvents: options.maxBatchEvents } : {}),
+  })
+  const tailer = createJsonlTailer(options.chunkSize ? { chunkSize: options.chunkSize } : {})
+  const dirs: StateDirReader[] = stateDirs.map((stateDir) =>
+    createStateDirReader({
+      stateDir,
+      tailer,
+      positions: collector.positions,
+      log,
+      ...(options.homeDir ? { homeDir: options.homeDir } : {}),
+      now: () => ctx.now(),
+    }),
+  )
+  const logReader = createGatewayLogReader({ tailer, positions: collector.positions })
+  const explicitLogs = (options.logFiles ?? []).map((f) => resolve(f))
+  const logFiles = new Set<string>()
+
+  function currentLogFiles(): string[] {
+    const files = new Set<string>(explicitLogs)
+    for (const d of dirs) {
+      const f = d.logFile()
+      if (f) files.add(f)
+    }
+    if (defaultLogDir) {
+      try {
+        for (const name of readdirSync(defaultLogDir).sort()) if (DAILY_LOG.test(name)) files.add(resolve(defaultLogDir, name))
+      } catch {
+        // No default log dir on this machine.
+      }
+    }
+    return [...files]
+  }
+
+  // Every read goes through one chain: reads never overlap and keep their order.
+  let chain: Promise<void> = Promise.resolve()
+  let disposed = false
+  function run(label: string, fn: () => Promise<void> | void): Promise<void> {
+    const next = chain.then(async () => {
+      if (disposed) return
+      try {
+        await fn()
+      } catch (err) {
+        log.error({ err, during: label }, 'openclaw source read failed')
+      } finally {
+        collector.flush()
+      }
+    })
+    chain = next
+    return next
+  }
+
+  const logWatches = new Map<string, Disposer>()
+  const watcher = options.watch === false ? null : (options.watcher ?? createChokidarWatcher())
+
+  async function watchLogFile(file: string): Promise<void> {
+    if (!watcher || logWatches.has(file)) return
+    const dir = dirname(file)
+    if (defaultLogDir && dir === resolve(defaultLogDir)) return
+    try {
+      const dispose = await watcher.watch(
+        [{ path: dir, depth: 0, accept: (p) => p === file }],
+        (_kind, path) => schedule(path),
+        (err) => log.warn({ err, file }, 'openclaw log watch error'),
+      )
+      if (disposed) await dispose()
+      else logWatches.set(file, dispose)
+    } catch (err) {
+      log.warn({ err, file }, 'openclaw log file not watched')
+    }
+  }
+
+  async function readLogs(): Promise<void> {
+    for (const file of currentLogFiles()) {
+      if (!logFiles.has(file)) {
+        logFiles.add(file)
+        void watchLogFile(file).catch((err: unknown) => log.warn({ err, file }, 'openclaw log file not watched'))
+      }
+      await logReader.read(file, collector)
+    }
+  }
+
+  async function readAll(): Promise<void> {
+    for (const d of dirs) {
+      await d.scan(collector)
+      collector.flush()
+    }
+    // Logs last: by then the sessions are known and decisions can name their agent.
+    await readLogs()
+  }
+
+  const pending = new Set<string>()
+  let timer: NodeJS.Timeout | null = null
+  function schedule(path: string): void {
+    if (disposed) return
+    pending.add(path)
+    timer ??= setTimeout(drain, options.debounceMs ?? 5)
+  }
+
+  function drain(): void {
+    timer = null
+    const paths = [...pending]
+    pending.clear()
+    void run('change', () => handlePaths(paths))
+  }
+
+  function isLogPath(path: string): boolean {
+    if (logFiles.has(path)) return true
+    return defaultLogDir !== null && dirname(path) === resolve(defaultLogDir) && DAILY_LOG.test(basename(path))
+  }
+
+  async function handlePaths(paths: string[]): Promise<void> {
+    let logsTouched = false
+    for (const path of paths) {
+      if (isLogPath(path)) {
+        logsTouched = true
+        continue
+      }
+      const dir = dirs.find((d) => path === d.stateDir || path.startsWith(d.stateDir + sep))
+      if (!dir) continue
+      await dir.handle(path, collector)
+      collector.flush()
+      if (path === resolve(dir.stateDir, 'openclaw.json')) logsTouched = true
+    }
+    if (logsTouched) await readLogs()
+  }
+
+  const scanned = run('initial read', readAll)
+
+  const disposers: Disposer[] = []
+  if (watcher) {
+    const targets: WatchTarget[] = dirs.map((d) => ({ path: d.stateDir, depth: 3, accept: stateDirWatchFilter(d.stateDir) }))
+    if (defaultLogDir) {
+      const dir = resolve(defaultLogDir)
+      try {
+        readdirSync(dir)
+        targets.push({ path: dir, depth: 0, accept: (p) => dirname(p) === dir && DAILY_LOG.test(basename(p)) })
+      } catch {
+        // Nothing to watch until OpenClaw creates it; logging.file and explicit files still are.
+      }
+    }
+    try {
+      disposers.push(
+        await watcher.watch(
+          targets,
+          (_kind, path) => schedule(path),
+          (err) => log.warn({ err }, 'openclaw watch error'),
+        ),
+      )
+    } catch (err) {
+      log.error({ err }, 'openclaw watcher failed to start; reading once only')
+    }
+    const pollMs = options.dbPollMs ?? 1000
+    if (pollMs > 0) {
+      const interval = setInterval(() => {
+        void run('database poll', () => {
+          for (const d of dirs) d.pollDbs(collector)
+        })
+      }, pollMs)
+      interval.unref()
+      disposers.push(async () => clearInterval(interval))
+    }
+  }
+
+  await scanned
+  log.info({ stateDirs, logFiles: [...logFiles] }, 'openclaw source started')
+
+  return async () => {
+    disposed = true
+    if (timer) clearTimeout(timer)
+    timer = null
+    for (const dispose of disposers) await dispose()
+    for (const dispose of logWatches.values()) await dispose()
+    logWatches.clear()
+    await chain
+    for (const d of dirs) d.close()
+    collector.flush()
+  }
+}
