@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { ERROR_CODES } from '../shared/errors.js'
 import { AppError } from './http/app-error.js'
@@ -34,7 +34,7 @@ export interface AppDeps {
   sources: () => SourcesInfo
   /** Built web UI to serve at `/`. Default is none (API only). */
   webRoot?: string
-  logger?: FastifyServerOptions['logger']
+  logger?: FastifyBaseLogger
 }
 
 /** Paths reachable without a token: the health check and the (data-free) web UI shell. */
@@ -44,7 +44,7 @@ function needsAuth(url: string): boolean {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     // Header values never reach the logs: the token travels in Authorization.
     disableRequestLogging: true,
     bodyLimit: 1024 * 1024,

@@ -18,7 +18,7 @@ function decisions(path: string): FallbackDecisionEvent[] {
     .filter(Boolean)
     .forEach((line, i) => {
       const r = translateGatewayLogRecord(JSON.parse(line), {
-        eventId: `log:${i + 1}`,
+        placeId: `log:${i + 1}`,
         agentOfSession: (id) => sessionsOfAgents[id] ?? null,
       })
       if ('reject' in r) throw new Error(r.reject)
@@ -50,6 +50,8 @@ describe('gateway log (2026.4.15)', () => {
       message: 'LLM request timed out.',
       at: Date.parse('2026-11-22T10:58:42.692Z'),
     })
+    // Place of the line plus its time: a rotated file reusing an offset gets another id.
+    expect(main[0]?.eventId).toMatch(new RegExp(`^log:\\d+@${Date.parse('2026-11-22T10:58:42.692Z')}$`))
     expect(main[2]?.previousAttempts).toEqual([
       { candidate: 'mock/mock-primary', reason: 'timeout', rawReason: 'timeout', httpStatus: 408, message: 'LLM request timed out.' },
       {
@@ -100,7 +102,7 @@ describe('gateway log (2026.9.6)', () => {
 
 describe('gateway log records that are not decisions', () => {
   it('are not events, and a decision without candidate is rejected', () => {
-    const ctx = { eventId: 'x', agentOfSession: () => null }
+    const ctx = { placeId: 'x', agentOfSession: () => null }
     expect(translateGatewayLogRecord({ 0: 'hello', 1: 'plain text' }, ctx)).toEqual({ event: null })
     expect(translateGatewayLogRecord({ 1: { event: 'embedded_run_agent_end' } }, ctx)).toEqual({ event: null })
     expect(translateGatewayLogRecord([1, 2], ctx)).toEqual({ event: null })

@@ -9,8 +9,11 @@ import { createNeedleScanner } from './line-prefilter.js'
 import { epochMs, isObject, num, obj, str } from './record-fields.js'
 
 export interface GatewayLogContext {
-  /** Stable id of the line's place (file + byte offset). */
-  eventId: string
+  /**
+   * Stable id of the line's place (file + byte offset). The line's time is appended, so that a line
+   * at the same offset of a rotated or truncated file gets another id.
+   */
+  placeId: string
   /** Agent of a session id, when known. */
   agentOfSession(sessionId: string): string | null
 }
@@ -77,7 +80,7 @@ export function translateGatewayLogRecord(line: unknown, ctx: GatewayLogContext)
     agentId: str(payload.agentId) ?? (sessionId === null ? null : ctx.agentOfSession(sessionId)),
     sessionId,
     runId,
-    eventId: ctx.eventId,
+    eventId: `${ctx.placeId}@${at}`,
     at,
     decision,
     requested: modelRef(payload.requestedProvider, payload.requestedModel),

@@ -49,7 +49,7 @@ export function createGatewayLogReader(options: {
             return
           }
           const result = translateGatewayLogRecord(record, {
-            eventId: `log:${path}:${offset}`,
+            placeId: `log:${path}:${offset}`,
             agentOfSession: (sessionId) => out.agentOfSession(sessionId),
           })
           if ('reject' in result) out.reject(place, result.reject)

@@ -55,7 +55,7 @@ const DAILY_LOG = /^openclaw-\d{4}-\d{2}-\d{2}\.log$/
 export function stateDirWatchFilter(stateDir: string): (path: string) => boolean {
   return (path) => {
     const rel = relative(stateDir, path)
-    if (rel === '' ) return true
+    if (rel === '') return true
     if (rel.startsWith('..')) return false
     const parts = rel.split(sep)
     const [first, second, third, fourth] = parts

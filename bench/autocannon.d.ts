@@ -1,0 +1,44 @@
+/** The part of autocannon's programmatic API the benchmark uses (the package ships no types). */
+declare module 'autocannon' {
+  interface Histogram {
+    average: number
+    mean: number
+    stddev: number
+    min: number
+    max: number
+    total: number
+    p50: number
+    p90: number
+    p97_5: number
+    p99: number
+    p99_9: number
+  }
+
+  interface Options {
+    url: string
+    connections?: number
+    duration?: number
+    amount?: number
+    headers?: Record<string, string>
+    method?: string
+    timeout?: number
+  }
+
+  interface Result {
+    latency: Histogram
+    requests: Histogram
+    throughput: Histogram
+    errors: number
+    timeouts: number
+    non2xx: number
+    '2xx': number
+    duration: number
+  }
+
+  interface Instance extends PromiseLike<Result> {
+    stop(): void
+  }
+
+  function autocannon(opts: Options): Instance
+  export default autocannon
+}

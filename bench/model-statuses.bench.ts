@@ -1,0 +1,143 @@
+/**
+ * `GET /api/agents/model-statuses` over many agents under load, next to a bare Fastify route that
+ * sends a precomputed body of the same size: the difference is what Switchboard itself costs.
+ */
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import type { StatusesParams } from './bench-options.js'
+import type { Dataset } from './dataset.generator.js'
+import { BENCH_ROOT } from './dataset.generator.js'
+import { getJson, REPO_ROOT, startServer } from './server.process.js'
+
+export interface LoadResult {
+  p50: number
+  p90: number
+  p99: number
+  max: number
+  reqPerSec: number
+  requests: number
+  non2xx: number
+  errors: number
+  responseBytes: number
+}
+
+export interface StatusesResult {
+  agents: number
+  agentsListed: number
+  switchboard: LoadResult
+  baseline: LoadResult | null
+}
+
+interface StatusesBody {
+  agents?: unknown[]
+}
+
+async function load(url: string, token: string | null, params: StatusesParams, responseBytes: number): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections: params.connections,
+    duration: params.durationSec,
+    timeout: 10,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  })
+  return {
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    reqPerSec: result.requests.average,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    responseBytes,
+  }
+}
+
+async function startBaseline(bodyFile: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'baseline-server.ts'), bodyFile], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('baseline server did not start within 20 s')), 20_000)
+    let out = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const m = /listening (\d+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`baseline server exited with ${code}`))
+    })
+  })
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        const killer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+        child.once('exit', () => {
+          clearTimeout(killer)
+          resolve()
+        })
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export async function runStatusesBench(data: Dataset, params: StatusesParams, log: (m: string) => void): Promise<StatusesResult> {
+  mkdirSync(BENCH_ROOT, { recursive: true })
+  const work = mkdtempSync(join(BENCH_ROOT, 'statuses-'))
+  const logDir = join(BENCH_ROOT, 'server-logs')
+  mkdirSync(logDir, { recursive: true })
+  const token = `bench-${Date.now().toString(36)}`
+  const agents = data.agentIds.legacy.length + data.agentIds.sqlite.length
+  try {
+    const server = await startServer({
+      dataDir: join(work, 'server'),
+      openclawDirs: data.stateDirs,
+      token,
+      outputFile: join(logDir, `statuses-${token}.out`),
+      expectAgents: agents,
+      readyTimeoutMs: 300_000,
+    })
+    const url = `${server.baseUrl}/api/agents/model-statuses`
+    let switchboard: LoadResult
+    let body: string
+    let listed = 0
+    try {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) })
+      body = await res.text()
+      listed = ((JSON.parse(body) as StatusesBody).agents ?? []).length
+      if (listed < agents) {
+        // The server said it was ready; give it a moment in case the listing lags behind.
+        const again = await getJson<StatusesBody>(url, token, 30_000)
+        listed = again.body?.agents?.length ?? listed
+      }
+      log(`  ${listed} agents, ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB per response; ${params.durationSec} s × ${params.connections} connections…`)
+      switchboard = await load(url, token, params, Buffer.byteLength(body))
+    } finally {
+      await server.stop()
+    }
+
+    const bodyFile = join(work, 'body.json')
+    writeFileSync(bodyFile, body)
+    let baseline: LoadResult | null = null
+    const bare = await startBaseline(bodyFile)
+    try {
+      log('  bare Fastify baseline…')
+      baseline = await load(`http://127.0.0.1:${bare.port}/api/agents/model-statuses`, null, params, Buffer.byteLength(body))
+    } finally {
+      await bare.stop()
+    }
+    return { agents, agentsListed: listed, switchboard, baseline }
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}

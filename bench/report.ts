@@ -1,0 +1,116 @@
+/** The printed table and the targets each number is held to. */
+import type { FreshnessResult } from './freshness.bench.js'
+import type { IngestResult } from './ingest.bench.js'
+import type { StatusesResult } from './model-statuses.bench.js'
+
+export interface BenchResults {
+  ingest?: IngestResult
+  freshness?: FreshnessResult
+  statuses?: StatusesResult
+  errors: Record<string, string>
+}
+
+export interface TargetCheck {
+  name: string
+  value: number | null
+  unit: string
+  target: string
+  pass: boolean | null
+}
+
+const MB = 1024 * 1024
+
+export function checkTargets(r: BenchResults): TargetCheck[] {
+  const check = (name: string, value: number | null | undefined, unit: string, target: string, ok: (v: number) => boolean): TargetCheck => ({
+    name,
+    value: value ?? null,
+    unit,
+    target,
+    pass: value === null || value === undefined ? null : ok(value),
+  })
+  const out: TargetCheck[] = []
+  if (r.freshness || r.errors.freshness) {
+    out.push(check('freshness p99', r.freshness?.all?.p99, 'ms', '< 100 ms', (v) => v < 100 && (r.freshness?.missed ?? 1) === 0))
+  }
+  if (r.statuses || r.errors.statuses) {
+    out.push(check('GET model-statuses p99', r.statuses?.switchboard.p99, 'ms', '< 10 ms', (v) => v < 10))
+  }
+  if (r.ingest || r.errors.ingest) {
+    out.push(check('restart to ready', r.ingest ? r.ingest.restart.readyMs / 1000 : null, 's', '< 1 s', (v) => v < 1))
+    out.push(check('cold ingest', r.ingest?.cold.mbPerSec, 'MB/s', '≥ 200 MB/s', (v) => v >= 200))
+    out.push(check('RSS after ingest', r.ingest?.cold.rssMb, 'MB', '< 200 MB', (v) => v < 200))
+  }
+  return out
+}
+
+const f = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '–' : v.toFixed(digits))
+
+export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
+  const rows: string[][] = [['benchmark', 'metric', 'value', 'target', 'result']]
+  const verdict = (name: string): [string, string] => {
+    const t = targets.find((x) => x.name === name)
+    if (!t) return ['', '']
+    return [t.target, t.pass === null ? 'n/a' : t.pass ? 'PASS' : 'MISS']
+  }
+  if (r.ingest) {
+    const i = r.ingest
+    rows.push([
+      'cold ingest',
+      'input',
+      `${f(i.inputBytes / MB, 0)} MB, ${i.agents} agents (${f(i.inputJsonlBytes / MB, 0)} MB JSONL, ${f(i.inputSqliteBytes / MB, 0)} MB SQLite)`,
+      '',
+      '',
+    ])
+    rows.push(['cold ingest', `time to ready (${i.cold.readyBy})`, `${f(i.cold.readyMs / 1000, 2)} s`, '', ''])
+    rows.push(['cold ingest', 'throughput', `${f(i.cold.mbPerSec)} MB/s`, ...verdict('cold ingest')])
+    rows.push(['cold ingest', 'RSS after ingest (VmRSS)', `${f(i.cold.rssMb)} MB`, ...verdict('RSS after ingest')])
+    rows.push(['cold ingest', 'peak RSS (VmHWM)', `${f(i.cold.hwmMb)} MB`, '', ''])
+    rows.push([
+      'cold ingest',
+      'server counters',
+      `bytesRead ${i.cold.serverBytesRead === null ? '–' : f(i.cold.serverBytesRead / MB, 0) + ' MB'}, events ${i.cold.eventsApplied ?? '–'}, agents listed ${i.cold.agentsListed} (${i.cold.agentsWithActivity} with activity)`,
+      '',
+      '',
+    ])
+    rows.push(['restart', `time to ready (${i.restart.readyBy})`, `${f(i.restart.readyMs / 1000, 2)} s`, ...verdict('restart to ready')])
+    rows.push(['restart', 'stop (SIGTERM → exit)', `${f(i.restart.stopMs / 1000, 2)} s`, '', ''])
+    rows.push(['restart', 'RSS after restart', `${f(i.restart.rssMb)} MB`, '', ''])
+  }
+  if (r.freshness) {
+    const x = r.freshness
+    const line = (s: FreshnessResult['all']): string => (s ? `${f(s.p50)} / ${f(s.p90)} / ${f(s.p99)} / ${f(s.max)} ms (n=${s.samples})` : '–')
+    rows.push(['freshness', 'write → WS p50 / p90 / p99 / max', line(x.all), ...verdict('freshness p99')])
+    rows.push(['freshness', '  legacy JSONL', line(x.byLayout.legacy), '', ''])
+    rows.push(['freshness', '  SQLite WAL', line(x.byLayout.sqlite), '', ''])
+    rows.push([
+      'freshness',
+      'writes',
+      `${x.writes} by ${x.agents} agents at ${f(x.writesPerSecond)}/s; ${x.missed} never seen; first seen in ${Object.entries(x.firstSeenIn)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '–'}`,
+      '',
+      '',
+    ])
+  }
+  if (r.statuses) {
+    const s = r.statuses
+    const line = (l: StatusesResult['switchboard']): string =>
+      `${f(l.p50)} / ${f(l.p99)} ms, ${f(l.reqPerSec, 0)} req/s (${l.non2xx} non-2xx, ${l.errors} errors)`
+    rows.push([
+      'GET statuses',
+      `switchboard, ${s.agentsListed}/${s.agents} agents, ${f(s.switchboard.responseBytes / 1024, 0)} KiB`,
+      line(s.switchboard),
+      ...verdict('GET model-statuses p99'),
+    ])
+    rows.push(['GET statuses', 'bare Fastify, same body', s.baseline ? line(s.baseline) : '–', '', ''])
+  }
+  for (const [name, message] of Object.entries(r.errors)) rows.push([name, 'ERROR', message.split('\n')[0] ?? '', '', 'n/a'])
+
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((row) => [...(row[c] ?? '')].length))) ?? []
+  return rows
+    .map((row, i) => {
+      const line = row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()
+      return i === 0 ? `${line}\n${'-'.repeat(line.length)}` : line
+    })
+    .join('\n')
+}
