@@ -154,7 +154,7 @@ export function generateDataset(spec: DatasetSpec, dir: string, log: (m: string)
       agents,
       now: () => t,
       seed: random.int(1, 2 ** 30),
-      deferIndexWrites: true,
+      deferRewrites: true,
       maxOpenDatabases: 16,
     })
     for (const agent of agents) {

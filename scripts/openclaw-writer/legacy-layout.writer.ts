@@ -23,6 +23,7 @@ export const transcriptPath = (stateDir: string, agentId: string, sessionId: str
 export const createLegacyLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
   const indexes = new Map<string, Record<string, SessionEntry>>()
   const dirty = new Set<string>()
+  const dirtyAuth = new Map<string, AgentRecord>()
   const iso = (ms: number): string => new Date(ms).toISOString()
   const workspaceOf = (agentId: string): string => join(ctx.stateDir, `workspace-${agentId}`)
 
@@ -47,7 +48,7 @@ export const createLegacyLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
   }
 
   function touchIndex(agentId: string): void {
-    if (ctx.deferIndexWrites) dirty.add(agentId)
+    if (ctx.deferRewrites) dirty.add(agentId)
     else saveIndex(agentId)
   }
 
@@ -76,6 +77,15 @@ export const createLegacyLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
   }
 
   function writeAuth(agent: AgentRecord): void {
+    if (ctx.deferRewrites) {
+      dirtyAuth.set(agent.id, agent)
+      return
+    }
+    saveAuth(agent)
+  }
+
+  function saveAuth(agent: AgentRecord): void {
+    dirtyAuth.delete(agent.id)
     if (agent.usage.size === 0) return
     const dir = agentDir(ctx.stateDir, agent.id)
     mkdirSync(dir, { recursive: true })
@@ -306,10 +316,12 @@ export const createLegacyLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
 
     flush() {
       for (const agentId of [...dirty]) saveIndex(agentId)
+      for (const agent of [...dirtyAuth.values()]) saveAuth(agent)
     },
 
     close() {
       for (const agentId of [...dirty]) saveIndex(agentId)
+      for (const agent of [...dirtyAuth.values()]) saveAuth(agent)
     },
   }
 }

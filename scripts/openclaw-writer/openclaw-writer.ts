@@ -38,8 +38,11 @@ export interface OpenClawWriterOptions {
   now?: () => number
   /** Seed of every id, text and duration. Default is a random seed. */
   seed?: number
-  /** Write `sessions.json` only on `flush()`/`close()` (bulk generation). Default is false. */
-  deferIndexWrites?: boolean
+  /**
+   * Rewrite whole files (`sessions.json`, `auth-state.json`) only on `flush()`/`close()` instead of
+   * after every turn; for bulk generation. Default is false.
+   */
+  deferRewrites?: boolean
   /** Agent databases kept open at once (SQLite layout). Default is 64. */
   maxOpenDatabases?: number
   /** `hostname` in log lines. Default is `openclaw-host`. */
@@ -140,7 +143,7 @@ function assemble(options: OpenClawWriterOptions, config: WriterConfig, seed: nu
     stateDir: options.stateDir,
     random: random.fork(),
     config,
-    deferIndexWrites: options.deferIndexWrites ?? false,
+    deferRewrites: options.deferRewrites ?? false,
     maxOpenDatabases: options.maxOpenDatabases ?? 64,
     now,
     profileFor,

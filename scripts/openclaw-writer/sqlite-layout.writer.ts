@@ -24,7 +24,6 @@ import {
   type LayoutContext,
   type LayoutFactory,
   type LayoutTurnWrite,
-  type TurnWriteContext,
   type WriterConfig,
 } from './writer-model.js'
 

@@ -19,16 +19,6 @@ export type WriterLayout = 'sqlite' | 'legacy'
  */
 export type AttemptOutcome = 'ok' | 'rate_limit' | 'timeout' | 'auth' | 'billing' | 'overloaded' | 'cooldown_skip'
 
-export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = [
-  'ok',
-  'rate_limit',
-  'timeout',
-  'auth',
-  'billing',
-  'overloaded',
-  'cooldown_skip',
-]
-
 export interface ModelChain {
   primary: string
   fallbacks: string[]

@@ -84,8 +84,8 @@ export interface LayoutContext {
   stateDir: string
   random: SeededRandom
   config: WriterConfig
-  /** Write session indexes (`sessions.json`) only on flush. */
-  deferIndexWrites: boolean
+  /** Rewrite whole files (`sessions.json`, `auth-state.json`) only on flush. */
+  deferRewrites: boolean
   maxOpenDatabases: number
   now: () => number
   profileFor(modelRef: string): string

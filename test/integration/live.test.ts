@@ -12,6 +12,9 @@ import { api, copyFixture, copyFixtureLog, removeTempDirs, startServer, waitFor,
 import { turnLines } from '../helpers/transcript-lines.js'
 
 const PLAIN = 'agents/plain/sessions/facd1f06-a69e-48e2-9e1a-5592d6626e5f.jsonl'
+/** Turn times that only go forward, a second apart, whatever the tests' own pace. */
+let lastAt = Date.now()
+const nextAt = (): number => (lastAt += 1000)
 
 interface Client {
   ws: WebSocket
@@ -102,8 +105,7 @@ describe('live server (legacy fixture)', () => {
 
   it('a line appended on disk reaches a WebSocket client; a missed one comes back with since=<seq>', async () => {
     const client = await connect(server)
-    const at = Date.now()
-    await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-1', at }))
+        await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-1', at: nextAt() }))
     const update = await waitFor(
       () => client.messages.find((m) => m.type === 'agent_update' && m.data.agent.agentId === 'plain' && m.data.agent.currentModel?.modelId === 'newprov/fresh-1'),
       'agent_update for plain',
@@ -117,7 +119,7 @@ describe('live server (legacy fixture)', () => {
     const lastSeq = Math.max(...seqs)
     client.close()
 
-    await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-2', at: at + 1000 }))
+    await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-2', at: nextAt() }))
     await waitFor(async () => (await plain()).currentModel?.modelId === 'newprov/fresh-2', 'fresh-2 applied')
     const again = await connect(server, { since: lastSeq })
     const replayed = await waitFor(
@@ -132,7 +134,7 @@ describe('live server (legacy fixture)', () => {
 
   it('a model error pushes model_error with the seed shape', async () => {
     const client = await connect(server)
-    await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-2', at: Date.now(), fail: { status: 429, message: 'Rate limit reached' } }))
+    await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-2', at: nextAt(), fail: { status: 429, message: 'Rate limit reached' } }))
     const err = await waitFor(() => client.messages.find((m) => m.type === 'model_error'), 'model_error')
     expect(err.type === 'model_error' && err.data).toMatchObject({ agentId: 'plain', modelId: 'newprov/fresh-2', error: { type: 'rate_limit', code: 429 } })
     client.close()
@@ -142,7 +144,7 @@ describe('live server (legacy fixture)', () => {
     const before = ((await (await fetch(`${server.url}/healthz`)).json()) as { ingest: { rejected: number } }).ingest.rejected
     const file = path.join(home, PLAIN)
     await appendFile(file, '{"type":"message", this is not json\n')
-    const full = turnLines({ provider: 'newprov', model: 'fresh-3', at: Date.now() })
+    const full = turnLines({ provider: 'newprov', model: 'fresh-3', at: nextAt() })
     const cut = full.length - 40
     await appendFile(file, full.slice(0, cut))
     await waitFor(async () => ((await (await fetch(`${server.url}/healthz`)).json()) as { ingest: { rejected: number } }).ingest.rejected > before, 'the rejection to be counted')
@@ -158,14 +160,16 @@ describe('live server (legacy fixture)', () => {
     const snapshot = (await api<ModelStatusesResponse>(server, '/api/agents/model-statuses')).body
     await server.close()
     server = await startServer({ openclawDirs: [home], openclawLogs: [], dataDir: server.dataDir })
-    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { ingest: { eventsApplied: number } }
-    expect(health.ingest.eventsApplied).toBe(0)
+    const health = (await (await fetch(`${server.url}/healthz`)).json()) as { ingest: { eventsByKind: Record<string, number> } }
+    // Config, session index and auth state describe the present and are read again; history is not.
+    for (const kind of ['model_attempt', 'model_changed', 'fallback_decision']) expect(health.ingest.eventsByKind[kind] ?? 0, kind).toBe(0)
+    expect(health.ingest.eventsByKind.agent_configured).toBe(6)
     const after = (await api<ModelStatusesResponse>(server, '/api/agents/model-statuses')).body
     expect(after.agents.map((a) => [a.agentId, a.currentModel?.modelId, a.switchHistory.length])).toEqual(
       snapshot.agents.map((a) => [a.agentId, a.currentModel?.modelId, a.switchHistory.length]),
     )
 
-    await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-4', at: Date.now() }))
+    await appendFile(path.join(home, PLAIN), turnLines({ provider: 'newprov', model: 'fresh-4', at: nextAt() }))
     await waitFor(async () => (await plain()).currentModel?.modelId === 'newprov/fresh-4', 'fresh-4')
     await server.kill()
     server = await startServer({ openclawDirs: [home], dataDir: server.dataDir })

@@ -33,6 +33,8 @@ export interface FleetStateOptions {
 
 export interface IngestStats {
   events: number
+  /** Events by kind: after a restart from checkpoints only current-state kinds should appear. */
+  eventsByKind: Record<string, number>
   rejected: number
   bytesRead: number
   batches: number
@@ -83,7 +85,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   let listCache: string | null = null
   let lastUpdate = 0
   let cancelTimer: (() => void) | null = null
-  const stats: IngestStats = { events: 0, rejected: 0, bytesRead: 0, batches: 0 }
+  const stats: IngestStats = { events: 0, eventsByKind: {}, rejected: 0, bytesRead: 0, batches: 0 }
 
   const entry = (agentId: string): AgentEntry => {
     let e = agents.get(agentId)
@@ -204,7 +206,12 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       const merged = mergeSwitchHistory(e.facts, deriveSwitches(e.facts, outcomes))
       e.facts.switchHistory = merged.history
       if (merged.added.length > 0 || merged.removed.length > 0) {
+        // Pending saves must end in the latest word on each switch: added then removed is removed.
+        const removedNow = new Set(merged.removed)
+        const addedNow = new Set(merged.added.map((x) => x.id))
+        addedSwitches = addedSwitches.filter((x) => !removedNow.has(x.id) && !addedNow.has(x.id))
         addedSwitches.push(...merged.added)
+        removedSwitches = removedSwitches.filter((id) => !addedNow.has(id))
         removedSwitches.push(...merged.removed)
         unsavedAgents.add(agentId)
       }
@@ -255,7 +262,10 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       stats.events += batch.events.length
       stats.rejected += batch.rejected.length
       stats.bytesRead += batch.bytesRead ?? 0
-      for (const ev of batch.events) applyEvent(ev)
+      for (const ev of batch.events) {
+        stats.eventsByKind[ev.kind] = (stats.eventsByKind[ev.kind] ?? 0) + 1
+        applyEvent(ev)
+      }
       for (const [k, v] of Object.entries(batch.checkpoints)) {
         checkpoints.set(k, v)
         unsavedCheckpoints.set(k, v)

@@ -21,7 +21,14 @@ export const systemRoutes: FastifyPluginAsync<SystemRoutesOptions> = async (app,
     return {
       status: 'ok',
       version: opts.version,
-      ingest: { ready: opts.isReady(), bytesRead: s.bytesRead, eventsApplied: s.events, rejected: s.rejected, agents: app.fleet.agentCount },
+      ingest: {
+        ready: opts.isReady(),
+        bytesRead: s.bytesRead,
+        eventsApplied: s.events,
+        eventsByKind: s.eventsByKind,
+        rejected: s.rejected,
+        agents: app.fleet.agentCount,
+      },
     }
   })
 

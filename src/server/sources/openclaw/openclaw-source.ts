@@ -49,6 +49,7 @@ export interface OpenClawSourceOptions {
 }
 
 export const DEFAULT_LOG_DIR = '/tmp/openclaw'
+const SETTLE_MS = 150
 const DAILY_LOG = /^openclaw-\d{4}-\d{2}-\d{2}\.log$/
 
 /** Which paths under a state dir are worth watching (workspaces and the rest are never descended into). */
@@ -204,11 +205,26 @@ async function startOpenClaw(
     timer ??= setTimeout(drain, options.debounceMs ?? 5)
   }
 
+  // The watcher may fold two quick writes into one event (same mtime), so each changed path is
+  // looked at once more a little later; reads are incremental, so a second look costs one stat.
+  const settling = new Map<string, NodeJS.Timeout>()
+  function settle(path: string): void {
+    if (disposed || settling.has(path)) return
+    const t = setTimeout(() => {
+      settling.delete(path)
+      if (disposed) return
+      void run('settle', () => handlePaths([path]))
+    }, SETTLE_MS)
+    t.unref()
+    settling.set(path, t)
+  }
+
   function drain(): void {
     timer = null
     const paths = [...pending]
     pending.clear()
     void run('change', () => handlePaths(paths))
+    for (const p of paths) settle(p)
   }
 
   function isLogPath(path: string): boolean {
@@ -276,6 +292,8 @@ async function startOpenClaw(
     disposed = true
     if (timer) clearTimeout(timer)
     timer = null
+    for (const t of settling.values()) clearTimeout(t)
+    settling.clear()
     for (const dispose of disposers) await dispose()
     for (const dispose of logWatches.values()) await dispose()
     logWatches.clear()
