@@ -89,6 +89,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
   const ownsBase = opts.baseDir === undefined
   const base = opts.baseDir ? resolve(opts.baseDir) : mkdtempSync(join(tmpdir(), 'switchboard-demo-'))
   mkdirSync(base, { recursive: true })
+  // A demo always starts from scratch; only its own entries of a given base dir are replaced.
+  for (const entry of ['openclaw-current', 'openclaw-legacy', 'logs']) rmSync(join(base, entry), { recursive: true, force: true })
   const random = createSeededRandom(opts.seed ?? 20261122)
   const startAt = opts.startAt ?? Date.now()
   const historyMs = (opts.historyMinutes ?? 20) * 60_000

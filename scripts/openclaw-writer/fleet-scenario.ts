@@ -64,6 +64,9 @@ const BASELINE: readonly (readonly [AttemptOutcome, number])[] = [
   ['billing', 0.004],
 ]
 
+/** A turn with a timeout and two fallbacks takes about this long. */
+const BUSY_MS = 12_000
+
 const DEFAULT_POOL: AgentSpec[] = [
   { id: 'scout', name: 'Scout', model: { primary: 'openai/gpt-5.1-mini', fallbacks: ['deepseek/deepseek-chat'] } },
   { id: 'shuju', name: '数据分析师', model: { primary: 'qwen/qwen3-max', fallbacks: ['deepseek/deepseek-chat'] } },
@@ -151,18 +154,25 @@ export function createFleetScenario(options: FleetScenarioOptions): FleetScenari
     return { provider, kind, until }
   }
 
-  const pickAgent = (): { install: number; agentId: string } | null => {
-    const choices: (readonly [{ install: number; agentId: string }, number])[] = []
+  const pickAgent = (at: number): { install: number; agentId: string } | null => {
+    const idle: (readonly [{ install: number; agentId: string }, number])[] = []
+    const all: (readonly [{ install: number; agentId: string }, number])[] = []
     installs.forEach((w, install) => {
-      for (const a of w.agents()) choices.push([{ install, agentId: a.id }, install === 0 ? 1.4 : 1])
+      for (const a of w.agents()) {
+        const choice = [{ install, agentId: a.id }, install === 0 ? 1.4 : 1] as const
+        all.push(choice)
+        // An agent still busy with its last turn would have to answer in the future.
+        if (a.lastTurnAt === null || at - a.lastTurnAt > BUSY_MS) idle.push(choice)
+      }
     })
-    return choices.length ? random.weighted(choices) : null
+    const pool = idle.length ? idle : all
+    return pool.length ? random.weighted(pool) : null
   }
 
   return {
     step(at) {
       const incident = maybeIncident(at)
-      const picked = pickAgent()
+      const picked = pickAgent(at)
       if (!picked) throw new Error('the fleet has no agents')
       const writer = installs[picked.install] as OpenClawWriter
       const attempts = attemptsFor(writer, picked.agentId, at)

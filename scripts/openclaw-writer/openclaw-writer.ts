@@ -79,6 +79,9 @@ const FALLBACK_DEFAULTS: ModelChain = { primary: 'openai/gpt-5.1', fallbacks: ['
 
 /** Creates a new install in `stateDir` (config, global database) with the given agents. */
 export function createOpenClawWriter(options: OpenClawWriterOptions): OpenClawWriter {
+  if (existsSync(join(options.stateDir, CONFIG_FILE))) {
+    throw new Error(`${options.stateDir} already holds an install; use openOpenClawWriter() to append to it`)
+  }
   const seed = options.seed ?? randomInt(0, 2 ** 31)
   const defaults = options.defaults ?? options.agents?.find((a) => a.model)?.model ?? FALLBACK_DEFAULTS
   const config: WriterConfig = {
@@ -197,6 +200,7 @@ function assemble(options: OpenClawWriterOptions, config: WriterConfig, seed: nu
     name: a.name,
     chain: { primary: a.chain.primary, fallbacks: [...a.chain.fallbacks] },
     sessionId: a.sessionId,
+    lastTurnAt: a.lastTurnEndAt > 0 ? a.lastTurnEndAt : null,
   })
 
   const api: OpenClawWriter = {

@@ -80,9 +80,17 @@ export function planTurn(spec: TurnSpec, ctx: PlanContext): TurnPlan {
   const firstOk = spec.attempts.findIndex((a) => a.outcome === 'ok')
   const specs: AttemptSpec[] = firstOk < 0 ? spec.attempts : spec.attempts.slice(0, firstOk + 1)
 
-  const durations = specs.map((a) => a.durationMs ?? drawDuration(a.outcome, reply.length, random))
-  const gaps = specs.map((a, i) => (i === 0 ? 0 : a.outcome === 'cooldown_skip' ? random.int(1, 5) : random.int(80, 600)))
-  const total = durations.reduce((s, d) => s + d, 0) + gaps.reduce((s, g) => s + g, 0)
+  let durations = specs.map((a) => a.durationMs ?? drawDuration(a.outcome, reply.length, random))
+  let gaps = specs.map((a, i) => (i === 0 ? 0 : a.outcome === 'cooldown_skip' ? random.int(1, 5) : random.int(80, 600)))
+  const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0)
+  const room = ctx.now - ctx.notBefore
+  if (spec.startAt === undefined && room < sum(durations) + sum(gaps) && room >= 50 * specs.length) {
+    // The agent's previous turn ended moments ago: squeeze this one in rather than end in the future.
+    const factor = room / (sum(durations) + sum(gaps))
+    durations = durations.map((d) => Math.max(1, Math.floor(d * factor)))
+    gaps = gaps.map((g) => Math.floor(g * factor))
+  }
+  const total = sum(durations) + sum(gaps)
   const startAt = spec.startAt ?? Math.max(ctx.now - total, ctx.notBefore)
   const promptAt = startAt - random.int(50, 400)
 

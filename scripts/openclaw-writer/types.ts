@@ -120,4 +120,6 @@ export interface AgentInfo {
   name: string
   chain: ModelChain
   sessionId: string | null
+  /** When the agent's last turn ended, epoch ms; null before its first turn. */
+  lastTurnAt: number | null
 }

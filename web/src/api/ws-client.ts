@@ -75,6 +75,8 @@ export interface WsClient {
 
 /** Missing this many heartbeats in a row means the connection is dead even if no close arrived. */
 const HEARTBEAT_TOLERANCE = 2.5
+/** An open socket that says no `hello` within this time is not a Switchboard server that works. */
+const HELLO_TIMEOUT_MS = 10_000
 
 export function defaultWsUrl(loc: Location = window.location): string {
   const protocol = loc.protocol === 'https:' ? 'wss:' : 'ws:'
@@ -104,6 +106,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   let stopped = true
   let retryTimer: ReturnType<typeof setTimeout> | undefined
   let pingTimer: ReturnType<typeof setInterval> | undefined
+  let helloTimer: ReturnType<typeof setTimeout> | undefined
   let lastHeard = 0
 
   function send(message: ClientMessage): void {
@@ -113,8 +116,10 @@ export function createWsClient(options: WsClientOptions): WsClient {
   function clearTimers(): void {
     clearTimeout(retryTimer)
     clearInterval(pingTimer)
+    clearTimeout(helloTimer)
     retryTimer = undefined
     pingTimer = undefined
+    helloTimer = undefined
   }
 
   function nextDelay(attempt: number): number {
@@ -148,6 +153,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
   function handle(message: ServerMessage): void {
     switch (message.type) {
       case 'hello': {
+        clearTimeout(helloTimer)
         status.serverVersion = message.data.serverVersion
         const since = status.lastSeq
         // A head behind what we already applied means the server restarted and its seq began anew.
@@ -206,6 +212,11 @@ export function createWsClient(options: WsClientOptions): WsClient {
     socket = ws
     lastHeard = Date.now()
 
+    ws.addEventListener('open', () => {
+      if (socket !== ws) return
+      helloTimer = setTimeout(() => ws.close(4000, 'no hello'), HELLO_TIMEOUT_MS)
+    })
+
     ws.addEventListener('message', (event) => {
       if (socket !== ws) return
       lastHeard = Date.now()
@@ -222,6 +233,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       if (socket !== ws) return
       socket = null
       clearInterval(pingTimer)
+      clearTimeout(helloTimer)
       status.lastCloseCode = event.code
       if (event.code === WS_CLOSE_UNAUTHORIZED) {
         status.phase = 'closed'

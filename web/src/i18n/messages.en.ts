@@ -59,7 +59,7 @@ export const en = {
     disabled: 'Disabled',
     models: 'models',
     ofAgents: 'of {n} agents',
-    lastChange: 'Last change {time}',
+    lastActivity: 'Last agent activity {time}',
     filterBy: 'Show only: {label}',
   },
   filter: {

@@ -61,7 +61,7 @@ export const zhCN: MessageSchema = {
     disabled: '已禁用',
     models: '个模型',
     ofAgents: '/ {n} 个智能体',
-    lastChange: '最近变化 {time}',
+    lastActivity: '智能体最近活动 {time}',
     filterBy: '只显示：{label}',
   },
   filter: {

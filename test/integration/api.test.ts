@@ -1,0 +1,103 @@
+/** The HTTP API through `app.inject()` (no port): seed 000 shapes and the error catalogue. */
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/server/app.js'
+import { createTokenCheck } from '../../src/server/auth/token.js'
+import { createMetrics } from '../../src/server/http/metrics.js'
+import type { FleetRepository } from '../../src/server/store/fleet.repository.js'
+import type { ModelStatusesResponse } from '../../src/shared/model-status.js'
+import { loadFleet } from '../helpers/in-process.js'
+import { repoRoot } from '../helpers/test-server.js'
+
+const TOKEN = 'inject-token-123'
+const auth = { authorization: `Bearer ${TOKEN}` }
+let app: FastifyInstance
+let close: () => Promise<void>
+
+beforeAll(async () => {
+  const home = path.join(repoRoot, 'test/fixtures/openclaw-2026.9.6/openclaw-home')
+  const log = path.join(repoRoot, 'test/fixtures/openclaw-2026.9.6/gateway-log/openclaw-2026-11-22.log')
+  const loaded = await loadFleet({ stateDirs: [home], logFiles: [log], now: () => 1_795_344_640_000 })
+  close = loaded.close
+  const repo: FleetRepository = {
+    load: () => Promise.reject(new Error('unused')),
+    save: () => Promise.resolve(),
+    listSwitches: (agentId, limit) => {
+      const a = loaded.fleet.get(agentId)!
+      return Promise.resolve({ switches: a.switchHistory.slice(0, limit), total: a.switchHistory.length })
+    },
+  }
+  app = await buildApp({
+    fleet: loaded.fleet,
+    fleetRepository: repo,
+    metrics: createMetrics(),
+    checkToken: createTokenCheck(TOKEN),
+    version: '9.9.9',
+    isReady: () => true,
+    sources: () => ({ openclaw: { lookedAt: [home], found: [{ dir: home, layout: 'sqlite', agents: 4 }] } }),
+  })
+})
+afterAll(async () => {
+  await app.close()
+  await close()
+})
+
+describe('HTTP API', () => {
+  it('GET /api/agents/model-statuses has the seed shape', async () => {
+    const r = await app.inject({ url: '/api/agents/model-statuses', headers: auth })
+    expect(r.statusCode).toBe(200)
+    expect(r.headers['content-type']).toMatch(/application\/json/)
+    const body = r.json<ModelStatusesResponse>()
+    expect(typeof body.lastUpdate).toBe('number')
+    const main = body.agents.find((a) => a.agentId === 'main')!
+    expect(main).toMatchObject({
+      agentId: 'main',
+      agentName: 'Main',
+      config: { primary: 'mock/mock-primary', fallbacks: ['mockauth/mock-auth', 'backup/mock-fallback'] },
+      currentModel: { modelId: 'backup/mock-fallback', provider: 'backup', status: 'healthy' },
+    })
+    expect(typeof main.currentModel!.lastUsedAt).toBe('number')
+    for (const m of main.allModels) expect(Object.keys(m)).toEqual(expect.arrayContaining(['modelId', 'provider', 'status', 'lastUsedAt', 'lastError']))
+    const s = main.switchHistory[0]!
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['id', 'agentId', 'fromModel', 'toModel', 'reason', 'timestamp', 'time']))
+    expect(s.time).toMatch(/^\d\d:\d\d:\d\d$/)
+    // The answering provider (backup) has no stored profile: the seed's authProfile is null then.
+    expect(main.authProfile).toBeNull()
+    expect(main.authProfiles.find((p) => p.profileId === 'mock:manual')).toMatchObject({ provider: 'mock', mode: 'api_key', status: 'cooldown' })
+  })
+
+  it('one agent and its switches; the seed response of model-switches', async () => {
+    const one = await app.inject({ url: '/api/agents/research/model-status', headers: auth })
+    expect(one.json()).toMatchObject({ agentId: 'research', currentModel: { modelId: 'backup/mock-fallback' } })
+    const sw = await app.inject({ url: '/api/agents/research/model-switches?limit=1', headers: auth })
+    expect(sw.json()).toMatchObject({ agentId: 'research', agentName: 'Research', total: 2 })
+    expect(sw.json<{ switches: unknown[] }>().switches).toHaveLength(1)
+  })
+
+  it('errors come from the catalogue, as JSON, with the right status', async () => {
+    const cases: [string, Record<string, string>, number, string][] = [
+      ['/api/agents/model-statuses', {}, 401, 'SWB_AUTH_MISSING'],
+      ['/api/agents/model-statuses', { authorization: 'Basic abc' }, 401, 'SWB_AUTH_MISSING'],
+      ['/api/agents/model-statuses', { authorization: 'Bearer wrong-token' }, 401, 'SWB_AUTH_INVALID'],
+      ['/api/agents/ghost/model-status', auth, 404, 'SWB_AGENT_NOT_FOUND'],
+      ['/api/agents/main/model-switches?limit=zero', auth, 400, 'SWB_REQUEST_INVALID'],
+      ['/api/nothing-here', auth, 404, 'SWB_ROUTE_NOT_FOUND'],
+    ]
+    for (const [url, headers, status, code] of cases) {
+      const r = await app.inject({ url, headers })
+      expect(r.statusCode, url).toBe(status)
+      expect(r.json<{ error: { code: string } }>().error.code, url).toBe(code)
+    }
+  })
+
+  it('/healthz needs no token and reports ingestion', async () => {
+    const r = await app.inject({ url: '/healthz' })
+    expect(r.json()).toMatchObject({ status: 'ok', version: '9.9.9', ingest: { ready: true, agents: 4 } })
+  })
+
+  it('/api/sources says where OpenClaw was looked for', async () => {
+    const r = await app.inject({ url: '/api/sources', headers: auth })
+    expect(r.json()).toMatchObject({ openclaw: { found: [{ layout: 'sqlite', agents: 4 }] } })
+  })
+})
