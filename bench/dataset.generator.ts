@@ -23,7 +23,7 @@ import {
 } from '../scripts/openclaw-writer/index.js'
 
 /** Bump when generated data changes shape, so caches are rebuilt. */
-const GENERATOR_VERSION = 3
+const GENERATOR_VERSION = 4
 
 export interface DatasetSpec {
   name: string

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { ERROR_CODES } from '../shared/errors.js'
 import { AppError } from './http/app-error.js'
@@ -45,8 +45,8 @@ function needsAuth(url: string): boolean {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    // Header values never reach the logs: the token travels in Authorization.
-    disableRequestLogging: true,
+    // A dashboard polls: per-request lines would drown the log. Errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 256 },
   })

@@ -8,7 +8,7 @@ import { appendFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyFixture, copyFixtureLog, removeTempDirs, repoRoot, startServer, type ServerProcess } from '../helpers/test-server.js'
+import { copyFixture, copyFixtureLog, removeTempDirs, repoRoot, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
 import { turnLines } from '../helpers/transcript-lines.js'
 
 const SHOTS = path.join(repoRoot, 'test-results', 'screenshots')
@@ -264,6 +264,31 @@ describe('live updates on OpenClaw 2026.4.15 (legacy JSONL layout)', () => {
     await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 40_000 }).toBe('live')
     expect(await text(plain.getByTestId('current-model'))).toBe('newprov/fresh-1')
     expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
+    await context.close()
+  })
+})
+
+describe('no agents yet', () => {
+  let server: ServerProcess
+  let empty: string
+
+  beforeAll(async () => {
+    empty = await tempDir('swb-empty-openclaw-')
+    server = await startServer({ openclawDirs: [empty] })
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  it('says where it looked and how to point Switchboard elsewhere', async () => {
+    const { context, page } = await newPage()
+    await page.goto(`${server.url}/#/?token=${server.token}`)
+    const state = page.getByTestId('empty-state')
+    await state.waitFor()
+    await expect.poll(() => text(state)).toContain(empty)
+    expect(await text(state)).toContain('--openclaw-dir')
+    expect(await text(state)).toContain('OPENCLAW_STATE_DIR')
+    await shot(page, 'empty')
     await context.close()
   })
 })
