@@ -113,8 +113,15 @@ export function ensureDataset(spec: DatasetSpec, opts: { regenerate?: boolean; l
       return { ...m, dir, cached: true }
     }
   }
-  // A directory without a manifest is a generation that did not finish.
+  // A directory without a manifest is a generation that did not finish; other keys of the same
+  // name are sets made with other parameters, replaced by this one.
   rmSync(dir, { recursive: true, force: true })
+  if (existsSync(BENCH_ROOT)) {
+    const stale = new RegExp(`^${spec.name}-[0-9a-f]{12}$`)
+    for (const entry of readdirSync(BENCH_ROOT)) {
+      if (stale.test(entry)) rmSync(join(BENCH_ROOT, entry), { recursive: true, force: true })
+    }
+  }
   return generateDataset(spec, dir, opts.log)
 }
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { parseBenchArgs, type BenchOptions } from './bench-options.js'
+import { parseBenchArgs, USAGE, type BenchOptions } from './bench-options.js'
 import { BENCH_ROOT, ensureDataset, type Dataset, type DatasetSpec } from './dataset.generator.js'
 import { runFreshnessBench } from './freshness.bench.js'
 import { runIngestBench } from './ingest.bench.js'
@@ -68,6 +68,10 @@ function ensureServerBuilt(): void {
 }
 
 async function main(): Promise<number> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    log(USAGE)
+    return 0
+  }
   let options: BenchOptions
   try {
     options = parseBenchArgs(process.argv.slice(2))

@@ -5,6 +5,7 @@
  *
  * `startDemo()` is called by `scripts/start.js --demo`; `node --import tsx scripts/demo.ts` runs it alone.
  */
+import { randomInt } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -26,7 +27,7 @@ export interface DemoOptions {
   intervalMs?: number
   /** Receives one line per notable event (incidents, fallbacks, recoveries, new agents). Default is silence. */
   log?: (msg: string) => void
-  /** Same seed, same story (ids, texts, outcomes, timings). Default is 20261122. */
+  /** Same seed, same story (ids, texts, outcomes, timings). Default is a random seed, logged at start. */
   seed?: number
   /** Minutes of history written before the live turns start. Default is 20. */
   historyMinutes?: number
@@ -91,7 +92,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
   mkdirSync(base, { recursive: true })
   // A demo always starts from scratch; only its own entries of a given base dir are replaced.
   for (const entry of ['openclaw-current', 'openclaw-legacy', 'logs']) rmSync(join(base, entry), { recursive: true, force: true })
-  const random = createSeededRandom(opts.seed ?? 20261122)
+  const seed = opts.seed ?? randomInt(1, 2 ** 31)
+  const random = createSeededRandom(seed)
   const startAt = opts.startAt ?? Date.now()
   const historyMs = (opts.historyMinutes ?? 20) * 60_000
   const day = new Date(startAt).toISOString().slice(0, 10)
@@ -174,7 +176,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoHandle> {
   virtualNow = startAt
   scenario.stage(0, 'research', ['timeout', 'ok'])
   for (const w of installs) w.flush()
-  log(`[demo] OpenClaw installs: ${stateDirs.join(', ')} (${turns + 4} turns of history)`)
+  log(`[demo] OpenClaw installs: ${stateDirs.join(', ')} (${turns + 4} turns of history, seed ${seed})`)
 
   // Live: pauses are drawn from the seed and laid on the wall clock, so lateness never accumulates.
   let stopped = false

@@ -15,8 +15,11 @@ const PG_URL = process.env.SWB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0
 
 afterAll(removeTempDirs)
 
+let dbCounter = 0
+
+/** A new database per test: migrations see a clean slate every time. */
 async function freshPostgres(): Promise<string> {
-  const schema = `swb_test_${process.pid}_${Date.now()}`
+  const name = `swb_test_${process.pid}_${Date.now()}_${++dbCounter}`
   const client = new pg.Client({ connectionString: PG_URL })
   try {
     await client.connect()
@@ -26,12 +29,22 @@ async function freshPostgres(): Promise<string> {
         `Start it (e.g. pg_ctlcluster 15 main start) or set SWB_TEST_DATABASE_URL.`,
     )
   }
-  await client.query(`CREATE SCHEMA ${schema}`)
+  await client.query(`CREATE DATABASE ${name}`)
   await client.end()
+  created.push(name)
   const url = new URL(PG_URL)
-  url.searchParams.set('options', `-c search_path=${schema}`)
+  url.pathname = `/${name}`
   return url.toString()
 }
+
+const created: string[] = []
+afterAll(async () => {
+  if (created.length === 0) return
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  for (const name of created.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name}`)
+  await client.end()
+})
 
 async function open(dialect: string): Promise<Store> {
   if (dialect === 'postgres') return openStore({ dataDir: await tempDir(), databaseUrl: await freshPostgres() })

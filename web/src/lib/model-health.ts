@@ -22,3 +22,13 @@ const REASON_TONES: Record<SwitchReason, ReasonTone> = {
 export function reasonTone(reason: SwitchReason): ReasonTone {
   return REASON_TONES[reason] ?? 'neutral'
 }
+
+/** Saturated colour of each tone, for chart marks (tags use the softer `--swb-tone-*` pair). */
+export const TONE_SOLID_VAR: Record<ReasonTone, string> = {
+  danger: '--swb-disabled',
+  warning: '--swb-error',
+  accent: '--swb-tone-accent',
+  info: '--swb-cooldown',
+  success: '--swb-healthy',
+  neutral: '--swb-unknown',
+}
