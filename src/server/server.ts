@@ -90,6 +90,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   })
   fleet.restore(await repository.load())
+  // The first read may be gigabytes of history: fold it quietly, then go live.
+  fleet.setLive(false)
 
   const sources = createSources({
     openclaw: { stateDirs: options.openclawDirs ?? [], logFiles: options.openclawLogFiles ?? [], watch: options.watch ?? true, env: options.env },
@@ -148,7 +150,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
     return saving
   }
-  const saveTimer = setInterval(() => void save(), options.saveIntervalMs ?? 500)
+  // Until the first read is done, saving often would only slow it down: a crash then re-reads.
+  const saveTimer = setInterval(() => {
+    if (ready) void save()
+  }, options.saveIntervalMs ?? 500)
   saveTimer.unref()
 
   const onBatch = (kind: string) => (batch: IngestBatch) => {
@@ -181,6 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }),
   ).then(async () => {
+    fleet.setLive(true)
     // Saved before ready: whoever sees `ready` can rely on the store too (the switch history).
     await save()
     ready = true

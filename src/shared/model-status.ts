@@ -129,6 +129,8 @@ export interface AgentModelStatus {
 export interface ModelStatusesResponse {
   agents: AgentModelStatus[]
   lastUpdate: number
+  /** The push stream's position when this snapshot was taken: subscribe with `since=seq`. */
+  seq: number
 }
 
 export interface ModelSwitchesResponse {

@@ -3,6 +3,7 @@
  * turns every change of a read model into outbound messages. It owns no I/O: persistence, the
  * clock, timers and the hub are passed in.
  */
+import { gzipSync } from 'node:zlib'
 import type { AgentModelStatus, ModelStatus, ModelStatusesResponse, ModelSwitchEvent } from '../../shared/model-status.js'
 import type { FallbackDecisionEvent, OpenClawEvent } from './events.js'
 import {
@@ -29,6 +30,8 @@ export interface FleetStateOptions {
   hub: Hub
   /** Schedules a callback (the next cooldown expiry); returns a canceller. */
   setTimer?: (fn: () => void, ms: number) => () => void
+  /** How often agents are judged while not live. Default is 1000. */
+  quietRecomputeMs?: number
 }
 
 export interface IngestStats {
@@ -42,13 +45,24 @@ export interface IngestStats {
 
 export interface FleetState {
   restore(snapshot: FleetSnapshot): void
-  /** Folds a batch and publishes what changed. */
+  /** Folds a batch and publishes what changed (in live mode; see `setLive`). */
   apply(batch: IngestBatch): void
+  /**
+   * Live mode (the default) judges and publishes after every batch. Off, during a first read of a
+   * large history, batches are only folded and judged at most every `quietRecomputeMs`, with one
+   * `agent_update` per agent: per-model messages about history nobody watched are not worth sending.
+   * Turning it on judges everything pending and publishes it.
+   */
+  setLive(live: boolean): void
   /** Re-judges agents whose status depends on time (cooldown ends). */
   tick(): void
   list(): ModelStatusesResponse
   /** The whole list, JSON-encoded once per change: the hot path of `GET /api/agents/model-statuses`. */
   listEncoded(): string
+  /** The same, gzip-compressed once per change, with a version for ETags. */
+  listCompressed(): { gzip: Buffer; version: number }
+  /** Changes whenever the list does. */
+  readonly listVersion: number
   get(agentId: string): AgentModelStatus | undefined
   getEncoded(agentId: string): string | undefined
   checkpoints(): ReadonlyMap<string, unknown>
@@ -83,8 +97,17 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   let addedSwitches: ModelSwitchEvent[] = []
   let removedSwitches: string[] = []
   let listCache: string | null = null
+  let gzipCache: Buffer | null = null
+  let listVersion = 0
+  const invalidateList = (): void => {
+    listCache = null
+    gzipCache = null
+    listVersion++
+  }
   let lastUpdate = 0
   let cancelTimer: (() => void) | null = null
+  let live = true
+  let lastQuietRecompute = 0
   const stats: IngestStats = { events: 0, eventsByKind: {}, rejected: 0, bytesRead: 0, batches: 0 }
 
   const entry = (agentId: string): AgentEntry => {
@@ -130,7 +153,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
           removedAgents.add(e.agentId)
           unsavedAgents.delete(e.agentId)
           dirty.delete(e.agentId)
-          listCache = null
+          invalidateList()
           hub.publish('agent_removed', agentTopic(e.agentId), { agentId: e.agentId, timestamp: now() })
         }
         break
@@ -197,7 +220,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     hub.publish('agent_update', topic, { agent: view, timestamp: ts })
   }
 
-  const recompute = (ids: Iterable<string>, publish: boolean): void => {
+  const recompute = (ids: Iterable<string>, publish: boolean | 'summary'): void => {
     const t = now()
     for (const agentId of ids) {
       const e = agents.get(agentId)
@@ -220,10 +243,13 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       if (encoded === e.encoded) continue
       e.view = view
       e.encoded = encoded
-      listCache = null
+      invalidateList()
       lastUpdate = t
-      if (publish) publishDiff(agentId, e, merged.added)
-      else e.modelEncoded = new Map(view.allModels.map((m) => [m.modelId, JSON.stringify(m)]))
+      if (publish === true) publishDiff(agentId, e, merged.added)
+      else {
+        e.modelEncoded = new Map(view.allModels.map((m) => [m.modelId, JSON.stringify(m)]))
+        if (publish === 'summary') hub.publish('agent_update', agentTopic(agentId), { agent: view, timestamp: t })
+      }
     }
     scheduleExpiry()
   }
@@ -270,10 +296,23 @@ export function createFleetState(options: FleetStateOptions): FleetState {
         checkpoints.set(k, v)
         unsavedCheckpoints.set(k, v)
       }
-      if (dirty.size > 0) {
+      if (dirty.size === 0) return
+      if (!live) {
+        const t = now()
+        if (t - lastQuietRecompute < (options.quietRecomputeMs ?? 1000)) return
+        lastQuietRecompute = t
+      }
+      const ids = [...dirty]
+      dirty.clear()
+      recompute(ids, live ? true : 'summary')
+    },
+
+    setLive(on) {
+      live = on
+      if (on && dirty.size > 0) {
         const ids = [...dirty]
         dirty.clear()
-        recompute(ids, true)
+        recompute(ids, 'summary')
       }
     },
 
@@ -285,7 +324,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       const out: AgentModelStatus[] = []
       for (const e of agents.values()) if (e.view) out.push(e.view)
       out.sort((a, b) => a.agentId.localeCompare(b.agentId))
-      return { agents: out, lastUpdate }
+      return { agents: out, lastUpdate, seq: hub.seq }
     },
 
     listEncoded() {
@@ -296,9 +335,19 @@ export function createFleetState(options: FleetStateOptions): FleetState {
           const enc = agents.get(id)!.encoded
           if (enc) parts.push(enc)
         }
-        listCache = `{"agents":[${parts.join(',')}],"lastUpdate":${lastUpdate}}`
+        listCache = `{"agents":[${parts.join(',')}],"lastUpdate":${lastUpdate},"seq":${hub.seq}}`
       }
       return listCache
+    },
+
+    listCompressed() {
+      // Level 1: several times faster than the default for a few percent more bytes.
+      gzipCache ??= gzipSync(state.listEncoded(), { level: 1 })
+      return { gzip: gzipCache, version: listVersion }
+    },
+
+    get listVersion() {
+      return listVersion
     },
 
     get(agentId) {

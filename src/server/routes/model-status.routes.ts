@@ -5,8 +5,17 @@ import { AppError } from '../http/app-error.js'
 const MAX_SWITCHES = 1000
 
 export const modelStatusRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/api/agents/model-statuses', async (_req, reply) => {
-    return reply.type('application/json; charset=utf-8').send(app.fleet.listEncoded())
+  // The dashboard polls this when its WebSocket is down, and 1,000 agents make a few MB of JSON:
+  // it is encoded and compressed once per change, and a poll with a matching ETag gets a 304.
+  app.get('/api/agents/model-statuses', async (req, reply) => {
+    const etag = `"ms-${app.fleet.listVersion}"`
+    reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding')
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send()
+    reply.type('application/json; charset=utf-8')
+    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+      return reply.header('content-encoding', 'gzip').send(app.fleet.listCompressed().gzip)
+    }
+    return reply.send(app.fleet.listEncoded())
   })
 
   app.get<{ Params: { agentId: string } }>('/api/agents/:agentId/model-status', async (req, reply) => {

@@ -28,6 +28,17 @@ export interface FleetRepository {
   listSwitches(agentId: string, limit: number): Promise<{ switches: ModelSwitchEvent[]; total: number }>
 }
 
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** One row per id, the last word winning: a multi-row upsert may not touch a row twice. */
+function dedupeById<T extends { id: string }>(rows: T[]): T[] {
+  return [...new Map(rows.map((r) => [r.id, r])).values()]
+}
+
 export function createFleetRepository(store: Store): FleetRepository {
   const { db } = store
   return {
@@ -47,22 +58,23 @@ export function createFleetRepository(store: Store): FleetRepository {
     async save(changes) {
       const now = Date.now()
       await db.transaction().execute(async (trx) => {
-        for (const { agentId, facts } of changes.agents) {
+        // Multi-row statements: a first save after a large read can hold tens of thousands of rows.
+        for (const rows of chunks(changes.agents.map((a) => ({ agent_id: a.agentId, facts: a.facts, updated_at: now })), 100)) {
           await trx
             .insertInto('agent_snapshots')
-            .values({ agent_id: agentId, facts, updated_at: now })
-            .onConflict((oc) => oc.column('agent_id').doUpdateSet({ facts, updated_at: now }))
+            .values(rows)
+            .onConflict((oc) => oc.column('agent_id').doUpdateSet((eb) => ({ facts: eb.ref('excluded.facts'), updated_at: eb.ref('excluded.updated_at') })))
             .execute()
         }
         if (changes.removedAgents.length > 0) {
           await trx.deleteFrom('agent_snapshots').where('agent_id', 'in', changes.removedAgents).execute()
         }
-        for (const [key, value] of changes.checkpoints) {
-          const position = JSON.stringify(value)
+        const checkpointRows = [...changes.checkpoints].map(([key, value]) => ({ key, position: JSON.stringify(value), updated_at: now }))
+        for (const rows of chunks(checkpointRows, 500)) {
           await trx
             .insertInto('ingest_checkpoints')
-            .values({ key, position, updated_at: now })
-            .onConflict((oc) => oc.column('key').doUpdateSet({ position, updated_at: now }))
+            .values(rows)
+            .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), updated_at: eb.ref('excluded.updated_at') })))
             .execute()
         }
         for (const [key, v] of changes.kv) {
@@ -73,26 +85,40 @@ export function createFleetRepository(store: Store): FleetRepository {
             .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
             .execute()
         }
-        if (changes.removedSwitches.length > 0) {
-          await trx.deleteFrom('model_switches').where('id', 'in', changes.removedSwitches).execute()
+        for (const ids of chunks(changes.removedSwitches, 500)) {
+          await trx.deleteFrom('model_switches').where('id', 'in', ids).execute()
         }
-        for (const s of changes.addedSwitches) {
-          const row = {
-            agent_id: s.agentId,
-            from_model: s.fromModel,
-            to_model: s.toModel,
-            reason: s.reason,
-            timestamp: s.timestamp,
-            session_id: s.sessionId,
-            run_id: s.runId,
-            http_status: s.httpStatus,
-            source: s.source,
-            message: s.message,
-          }
+        const switchRows = changes.addedSwitches.map((s) => ({
+          id: s.id,
+          agent_id: s.agentId,
+          from_model: s.fromModel,
+          to_model: s.toModel,
+          reason: s.reason,
+          timestamp: s.timestamp,
+          session_id: s.sessionId,
+          run_id: s.runId,
+          http_status: s.httpStatus,
+          source: s.source,
+          message: s.message,
+        }))
+        for (const rows of chunks(dedupeById(switchRows), 500)) {
           await trx
             .insertInto('model_switches')
-            .values({ id: s.id, ...row })
-            .onConflict((oc) => oc.column('id').doUpdateSet(row))
+            .values(rows)
+            .onConflict((oc) =>
+              oc.column('id').doUpdateSet((eb) => ({
+                agent_id: eb.ref('excluded.agent_id'),
+                from_model: eb.ref('excluded.from_model'),
+                to_model: eb.ref('excluded.to_model'),
+                reason: eb.ref('excluded.reason'),
+                timestamp: eb.ref('excluded.timestamp'),
+                session_id: eb.ref('excluded.session_id'),
+                run_id: eb.ref('excluded.run_id'),
+                http_status: eb.ref('excluded.http_status'),
+                source: eb.ref('excluded.source'),
+                message: eb.ref('excluded.message'),
+              })),
+            )
             .execute()
         }
       })

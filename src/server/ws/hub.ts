@@ -19,6 +19,8 @@ export interface HubMessage {
 export interface HubOptions {
   /** How many messages are kept for `since=` replays. Default is 10000. */
   historySize?: number
+  /** …and at most this many bytes of them. Default is 8 MiB. */
+  historyBytes?: number
   now?: () => number
 }
 
@@ -48,6 +50,8 @@ function matches(pattern: string, topic: string): boolean {
 
 export function createHub(options: HubOptions = {}): Hub {
   const historySize = options.historySize ?? 10_000
+  const historyBytes = options.historyBytes ?? 8 * 1024 * 1024
+  let heldBytes = 0
   const now = options.now ?? Date.now
   const history: HubMessage[] = []
   const subs = new Map<HubSubscriber, Set<string>>()
@@ -70,7 +74,13 @@ export function createHub(options: HubOptions = {}): Hub {
       const encoded = JSON.stringify({ type, seq, topic, timestamp: now(), data })
       const msg = { seq, topic, encoded }
       history.push(msg)
-      if (history.length > historySize) history.splice(0, history.length - historySize)
+      heldBytes += encoded.length
+      let drop = 0
+      while (history.length - drop > 1 && (history.length - drop > historySize || heldBytes > historyBytes)) {
+        heldBytes -= history[drop]!.encoded.length
+        drop++
+      }
+      if (drop > 0) history.splice(0, drop)
       for (const [sub, patterns] of subs) {
         if (wants(patterns, topic) && !sub.send(encoded)) subs.delete(sub)
       }

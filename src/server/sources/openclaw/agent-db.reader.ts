@@ -110,6 +110,8 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
       ino = statSync(dbPath).ino
       db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 250 })
       db.pragma('query_only = ON')
+      // Hundreds of agent databases stay open: a small page cache each keeps the process light.
+      db.pragma('cache_size = -256')
       lastDataVersion = null
       statements.clear()
       return true
@@ -240,17 +242,19 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
       for (;;) {
         const rows = page.all(sessionId, pos.seq, pageSize) as TranscriptRow[]
         for (const row of rows) {
-          const place = `${dbPath}:transcript_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
+          const place = (): string => `${dbPath}:transcript_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
           let entry: unknown
           try {
-            entry = JSON.parse(decodeTranscriptRow(row))
+            const text = decodeTranscriptRow(row)
+            out.bytes(text.length)
+            entry = JSON.parse(text)
           } catch (err) {
-            out.reject(place, `undecodable transcript event: ${errorText(err)}`)
+            out.reject(place(), `undecodable transcript event: ${errorText(err)}`)
             pos.seq = row.seq
             continue
           }
           const result = translateTranscriptEntry(entry, { agentId, sessionId, state: pos.state })
-          if ('reject' in result) out.reject(place, result.reject)
+          if ('reject' in result) out.reject(place(), result.reject)
           else for (const e of result.events) out.event(e)
           pos.seq = row.seq
         }
@@ -277,12 +281,13 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
         for (const row of rows) {
           pos.seq = row.seq
           if (row.event_json === null) continue
-          const place = `${dbPath}:trajectory_runtime_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
+          const place = (): string => `${dbPath}:trajectory_runtime_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
+          out.bytes(row.event_json.length)
           let record: unknown
           try {
             record = JSON.parse(row.event_json)
           } catch (err) {
-            out.reject(place, `invalid JSON: ${errorText(err)}`)
+            out.reject(place(), `invalid JSON: ${errorText(err)}`)
             continue
           }
           const result = translateTrajectoryRecord(record, {
@@ -293,7 +298,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
             createdAt: row.created_at,
             state: pos.state,
           })
-          if ('reject' in result) out.reject(place, result.reject)
+          if ('reject' in result) out.reject(place(), result.reject)
           else if (result.event) out.event(result.event)
         }
         if (rows.length > 0) {

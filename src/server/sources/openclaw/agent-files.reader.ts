@@ -200,15 +200,14 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
       },
       line(buf, start, end, lineNo) {
         if (!filter.shouldParse(buf, start, end)) return
-        const place = `${path}:${lineNo}`
         let entry: unknown
         try {
           entry = JSON.parse(buf.toString('utf8', start, end))
         } catch (err) {
-          out.reject(place, `invalid JSON: ${errorText(err)}`)
+          out.reject(`${path}:${lineNo}`, `invalid JSON: ${errorText(err)}`)
           return
         }
-        onLine(entry, lineNo, place)
+        onLine(entry, lineNo, `${path}:${lineNo}`)
       },
       progress(checkpoint) {
         pos.checkpoint = checkpoint
@@ -217,6 +216,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
       },
     }
     const result = await tailer.read(path, pos.checkpoint, sink)
+    if (result !== null) out.bytes(result.bytesRead)
     if (result !== null && result.bytesRead === 0 && (result.reset !== null || pos.checkpoint === undefined)) {
       // An emptied or new empty file: remember where it stands so its next append is read from 0.
       pos.checkpoint = result.checkpoint

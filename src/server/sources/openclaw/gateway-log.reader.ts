@@ -62,6 +62,7 @@ export function createGatewayLogReader(options: {
         },
       }
       const result = await options.tailer.read(path, at.get(path), sink)
+      if (result !== null) out.bytes(result.bytesRead)
       if (result !== null && result.bytesRead === 0 && (result.reset !== null || at.get(path) === undefined)) {
         at.set(path, result.checkpoint)
         out.checkpoint(key, result.checkpoint)

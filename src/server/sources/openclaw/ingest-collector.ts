@@ -9,6 +9,8 @@ export interface IngestSink {
   event(event: OpenClawEvent): void
   reject(place: string, reason: string): void
   checkpoint(key: string, value: unknown): void
+  /** Counts bytes of input consumed (reported with the next batch). */
+  bytes(n: number): void
   /** Agent of a session id, as far as seen so far (from `session_seen`). */
   agentOfSession(sessionId: string): string | null
   /** Pushes a batch when enough has accumulated; call at consistent points only. */
@@ -43,10 +45,12 @@ export function createIngestCollector(options: IngestCollectorOptions): IngestCo
   let rejected: IngestRejection[] = []
   let checkpoints: Record<string, unknown> = {}
   let checkpointCount = 0
+  let bytesRead = 0
 
   function flush(): void {
     if (events.length === 0 && rejected.length === 0 && checkpointCount === 0) return
-    const batch: IngestBatch = { events, checkpoints, rejected }
+    const batch: IngestBatch = { events, checkpoints, rejected, bytesRead }
+    bytesRead = 0
     for (const r of rejected.slice(0, LOGGED_REJECTIONS)) options.log.warn({ place: r.place, reason: r.reason }, 'openclaw record rejected')
     if (rejected.length > LOGGED_REJECTIONS) {
       options.log.warn({ more: rejected.length - LOGGED_REJECTIONS }, 'openclaw records rejected (not listed)')
@@ -70,6 +74,9 @@ export function createIngestCollector(options: IngestCollectorOptions): IngestCo
     },
     reject(place, reason) {
       rejected.push({ place, reason })
+    },
+    bytes(n) {
+      bytesRead += n
     },
     checkpoint(key, value) {
       if (!(key in checkpoints)) checkpointCount++

@@ -92,6 +92,7 @@ export function createMemorySink(): IngestSink & {
     reject: (place, reason) => rejected.push({ place, reason }),
     checkpoint: (key, value) => checkpoints.set(key, structuredClone(value)),
     agentOfSession: (id) => sessions.get(id) ?? null,
+    bytes() {},
     maybeFlush() {},
   }
 }
