@@ -107,6 +107,21 @@ export function createAgentFacts(agentId: string): AgentFacts {
   }
 }
 
+/**
+ * Facts repeat the same strings (session ids, models, error texts) thousands of times, and parsed
+ * JSON gives each its own copy: keeping one copy of each makes the window several times lighter.
+ */
+const interned = new Map<string, string>()
+const INTERN_LIMIT = 50_000
+function intern<T extends string | null>(s: T): T {
+  if (s === null) return s
+  const hit = interned.get(s)
+  if (hit !== undefined) return hit as T
+  if (interned.size >= INTERN_LIMIT) interned.clear()
+  interned.set(s, s)
+  return s
+}
+
 const emptyTokens = (): TokenTotals => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 })
 
 /** Inserts keeping the list sorted by `at` (records mostly arrive in order: append is the fast path). */
@@ -125,20 +140,30 @@ function touch(facts: AgentFacts, at: number): void {
   if (facts.lastActivityAt === null || at > facts.lastActivityAt) facts.lastActivityAt = at
 }
 
-export function applyConfigured(facts: AgentFacts, e: AgentConfiguredEvent): void {
+/** Returns whether anything changed: a restart re-reads the config and must not re-save every agent. */
+export function applyConfigured(facts: AgentFacts, e: AgentConfiguredEvent): boolean {
+  const changed =
+    !facts.configured ||
+    facts.name !== e.name ||
+    facts.stateDir !== e.stateDir ||
+    facts.layout !== e.layout ||
+    JSON.stringify(facts.config) !== JSON.stringify(e.config) ||
+    JSON.stringify(facts.authProfileConfig) !== JSON.stringify(e.authProfiles)
+  if (!changed) return false
   facts.name = e.name
   facts.config = e.config
   facts.stateDir = e.stateDir
   facts.layout = e.layout
   facts.authProfileConfig = e.authProfiles
   facts.configured = true
+  return true
 }
 
 export function applyAttempt(facts: AgentFacts, e: ModelAttemptEvent): boolean {
-  const model = `${e.provider}/${e.model}`
+  const model = intern(`${e.provider}/${e.model}`)
   const added = insertByTime(facts.attempts, {
-    sessionId: e.sessionId,
-    runId: e.runId,
+    sessionId: intern(e.sessionId),
+    runId: intern(e.runId),
     eventId: `${e.source}:${e.eventId}`,
     source: e.source,
     model,
@@ -146,7 +171,7 @@ export function applyAttempt(facts: AgentFacts, e: ModelAttemptEvent): boolean {
     outcome: e.outcome,
     reason: e.reason,
     httpStatus: e.httpStatus,
-    message: e.message,
+    message: intern(e.message),
     turnStart: e.turnStart,
   })
   if (!added) return false
@@ -181,23 +206,26 @@ export function applyModelChanged(facts: AgentFacts, e: ModelChangedEvent): bool
 
 export function applyDecision(facts: AgentFacts, e: FallbackDecisionEvent): boolean {
   const added = insertByTime(facts.decisions, {
-    sessionId: e.sessionId,
-    runId: e.runId,
+    sessionId: intern(e.sessionId),
+    runId: intern(e.runId),
     eventId: e.eventId,
     at: e.at,
     decision: e.decision,
-    candidate: e.candidate,
-    next: e.next,
+    candidate: intern(e.candidate),
+    next: intern(e.next),
     reason: e.reason,
     rawReason: e.rawReason,
     httpStatus: e.httpStatus,
-    message: e.message,
+    message: intern(e.message),
   })
   if (added) touch(facts, e.at)
   return added
 }
 
-export function applyAuthState(facts: AgentFacts, e: AuthStateEvent): void {
+/** Returns whether the auth state differs from what was known. */
+export function applyAuthState(facts: AgentFacts, e: AuthStateEvent): boolean {
+  if (JSON.stringify(facts.auth) === JSON.stringify(e.profiles)) return false
   facts.auth = e.profiles
   facts.authAt = e.at
+  return true
 }

@@ -145,8 +145,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const applyEvent = (e: OpenClawEvent): void => {
     switch (e.kind) {
       case 'agent_configured':
-        applyConfigured(entry(e.agentId).facts, e)
-        mark(e.agentId)
+        if (applyConfigured(entry(e.agentId).facts, e)) mark(e.agentId)
         break
       case 'agent_removed':
         if (agents.delete(e.agentId)) {
@@ -188,8 +187,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
         break
       }
       case 'auth_state':
-        applyAuthState(entry(e.agentId).facts, e)
-        mark(e.agentId)
+        if (applyAuthState(entry(e.agentId).facts, e)) mark(e.agentId)
         break
       default: {
         const never: never = e
