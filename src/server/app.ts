@@ -13,7 +13,8 @@ import type { Metrics } from './http/metrics.js'
 import type { FleetState } from './core/fleet-state.js'
 import type { FleetRepository } from './store/fleet.repository.js'
 import { modelStatusRoutes } from './routes/model-status.routes.js'
-import { systemRoutes, type SourcesInfo } from './routes/system.routes.js'
+import { systemRoutes } from './routes/system.routes.js'
+import type { SourcesResponse } from '../shared/api.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,7 +32,7 @@ export interface AppDeps {
   version: string
   /** Whether the first full read of every source has finished. */
   isReady: () => boolean
-  sources: () => SourcesInfo
+  sources: () => SourcesResponse
   /** Built web UI to serve at `/`. Default is none (API only). */
   webRoot?: string
   logger?: FastifyBaseLogger
@@ -85,7 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const webRoot = deps.webRoot
   const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'))
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webRoot, index: ['index.html'], wildcard: false, maxAge: 0 })
+    // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
+    await app.register(fastifyStatic, { root: webRoot, index: ['index.html'], wildcard: true, maxAge: 0 })
   }
   app.setNotFoundHandler((req, reply) => {
     if (hasWeb && req.method === 'GET' && !needsAuth(req.url) && !req.url.startsWith('/ws')) {

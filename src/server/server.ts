@@ -4,6 +4,8 @@
  */
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import v8 from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { fileURLToPath } from 'node:url'
 import pino, { type Logger } from 'pino'
 import { buildApp } from './app.js'
@@ -16,7 +18,7 @@ import { createHub } from './ws/hub.js'
 import { attachWsGateway } from './ws/ws-gateway.js'
 import { createSources } from './sources/registry.js'
 import type { Disposer, IngestBatch } from './sources/source.js'
-import type { SourcesInfo } from './routes/system.routes.js'
+import type { SourcesResponse } from '../shared/api.js'
 
 export interface ServerOptions {
   /** Default is 127.0.0.1. */
@@ -70,6 +72,20 @@ export function packageVersion(): string {
   }
 }
 
+/**
+ * The first read parses the whole history once and leaves a heap of garbage that V8 would keep
+ * around for a long while; one full collection right after it gives that memory back.
+ */
+function compactAfterFirstRead(): void {
+  try {
+    v8.setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as (() => void) | undefined
+    gc?.()
+  } catch {
+    // Not available on this runtime: memory is returned as V8 sees fit.
+  }
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.logger ?? pino({ level: options.logLevel ?? 'info' })
   const version = packageVersion()
@@ -97,8 +113,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     openclaw: { stateDirs: options.openclawDirs ?? [], logFiles: options.openclawLogFiles ?? [], watch: options.watch ?? true, env: options.env },
   })
   let ready = false
-  const sourcesInfo = (): SourcesInfo => {
-    const byDir = new Map<string, { layout: SourcesInfo['openclaw']['found'][number]['layout']; agents: number }>()
+  const sourcesInfo = (): SourcesResponse => {
+    const byDir = new Map<string, { layout: SourcesResponse['openclaw']['found'][number]['layout']; agents: number }>()
     for (const a of fleet.list().agents) {
       const d = byDir.get(a.source.stateDir) ?? { layout: a.source.layout, agents: 0 }
       d.agents++
@@ -190,6 +206,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Saved before ready: whoever sees `ready` can rely on the store too (the switch history).
     await save()
     ready = true
+    compactAfterFirstRead()
     log.info({ agents: fleet.agentCount, events: fleet.stats.events, rejected: fleet.stats.rejected }, 'initial read finished')
   })
 

@@ -82,8 +82,8 @@ export interface AgentFacts {
   switchHistory: ModelSwitchEvent[]
 }
 
-/** How many attempt, decision and model-change records are kept per agent. Default is 500. */
-export const FACT_WINDOW = 500
+/** How many attempt, decision and model-change records are kept per agent (the store keeps every switch). */
+export const FACT_WINDOW = 200
 /** How many switches are kept in memory per agent (the store keeps them all). */
 export const SWITCH_MEMORY = 200
 

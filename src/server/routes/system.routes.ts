@@ -1,18 +1,11 @@
 /** Health, metrics and what the sources looked at. */
 import type { FastifyPluginAsync } from 'fastify'
-import type { OpenClawLayout } from '../../shared/model-status.js'
-
-export interface SourcesInfo {
-  openclaw: {
-    lookedAt: string[]
-    found: { dir: string; layout: OpenClawLayout; agents: number }[]
-  }
-}
+import type { SourcesResponse } from '../../shared/api.js'
 
 export interface SystemRoutesOptions {
   version: string
   isReady: () => boolean
-  sources: () => SourcesInfo
+  sources: () => SourcesResponse
 }
 
 export const systemRoutes: FastifyPluginAsync<SystemRoutesOptions> = async (app, opts) => {

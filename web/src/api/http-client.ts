@@ -1,18 +1,9 @@
 import type { ErrorBody, ErrorCode } from '@shared/errors'
-import type { AgentModelStatus, ModelStatusesResponse, ModelSwitchesResponse, OpenClawLayout } from '@shared/model-status'
+import type { AgentModelStatus, ModelStatusesResponse, ModelSwitchesResponse } from '@shared/model-status'
 
-/** `GET /api/sources`: where the server looked for OpenClaw state and what it found. */
-export interface SourcesResponse {
-  openclaw: {
-    lookedAt: string[]
-    found: { dir: string; layout: OpenClawLayout; agents: number }[]
-  }
-}
+import type { HealthResponse, SourcesResponse } from '@shared/api'
 
-export interface HealthResponse {
-  status: 'ok'
-  version: string
-}
+export type { HealthResponse, SourcesResponse }
 
 /** A failed call: an HTTP error with the server's error code, or a network failure (`status` 0). */
 export class ApiError extends Error {
