@@ -27,6 +27,10 @@ export interface StatusesResult {
   agents: number
   agentsListed: number
   switchboard: LoadResult
+  /** The same route as a browser asks for it: `Accept-Encoding: gzip`. */
+  gzip: LoadResult | null
+  /** A poller that already has the current list: `If-None-Match` → 304. */
+  notModified: LoadResult | null
   baseline: LoadResult | null
 }
 
@@ -34,13 +38,19 @@ interface StatusesBody {
   agents?: unknown[]
 }
 
-async function load(url: string, token: string | null, params: StatusesParams, responseBytes: number): Promise<LoadResult> {
+async function load(
+  url: string,
+  token: string | null,
+  params: StatusesParams,
+  responseBytes: number,
+  extraHeaders: Record<string, string> = {},
+): Promise<LoadResult> {
   const result = await autocannon({
     url,
     connections: params.connections,
     duration: params.durationSec,
     timeout: 10,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extraHeaders },
   })
   return {
     p50: result.latency.p50,
@@ -109,6 +119,8 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
     })
     const url = `${server.baseUrl}/api/agents/model-statuses`
     let switchboard: LoadResult
+    let gzip: LoadResult | null = null
+    let notModified: LoadResult | null = null
     let body: string
     let listed = 0
     try {
@@ -122,6 +134,15 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
       }
       log(`  ${listed} agents, ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB per response; ${params.durationSec} s × ${params.connections} connections…`)
       switchboard = await load(url, token, params, Buffer.byteLength(body))
+      const zipped = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' }, signal: AbortSignal.timeout(30_000) })
+      const zippedBytes = Number(zipped.headers.get('content-length') ?? 0) || (await zipped.arrayBuffer()).byteLength
+      const etag = zipped.headers.get('etag')
+      log(`  again with Accept-Encoding: gzip (${(zippedBytes / 1024).toFixed(0)} KiB)…`)
+      gzip = await load(url, token, params, zippedBytes, { 'accept-encoding': 'gzip' })
+      if (etag) {
+        log('  again with If-None-Match (a poller that is up to date)…')
+        notModified = await load(url, token, params, 0, { 'if-none-match': etag })
+      }
     } finally {
       await server.stop()
     }
@@ -136,7 +157,7 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
     } finally {
       await bare.stop()
     }
-    return { agents, agentsListed: listed, switchboard, baseline }
+    return { agents, agentsListed: listed, switchboard, gzip, notModified, baseline }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }

@@ -102,6 +102,8 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
       line(s.switchboard),
       ...verdict('GET model-statuses p99'),
     ])
+    if (s.gzip) rows.push(['GET statuses', `  gzip (${f(s.gzip.responseBytes / 1024, 0)} KiB on the wire)`, line(s.gzip), '', ''])
+    if (s.notModified) rows.push(['GET statuses', '  If-None-Match → 304', line(s.notModified), '', ''])
     rows.push(['GET statuses', 'bare Fastify, same body', s.baseline ? line(s.baseline) : '–', '', ''])
   }
   for (const [name, message] of Object.entries(r.errors)) rows.push([name, 'ERROR', message.split('\n')[0] ?? '', '', 'n/a'])
