@@ -2,6 +2,7 @@
  * Wires one Switchboard process: store, fleet state, sources, HTTP app, WebSocket gateway, and the
  * persister that saves state and checkpoints together.
  */
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import v8 from 'node:v8'
@@ -60,8 +61,13 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const packageRoot = path.resolve(here, '..', '..', '..')
+/** The package root: the nearest folder up with a package.json (the same from `src/` and `dist/`). */
+function findPackageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  return dir
+}
+const packageRoot = findPackageRoot()
 
 export function packageVersion(): string {
   try {
