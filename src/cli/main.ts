@@ -14,6 +14,12 @@ function parsePort(v: string): number {
   return n
 }
 
+function parseCount(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0')
+  return n
+}
+
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
 
 function defaultDataDir(): string {
@@ -41,6 +47,13 @@ export function createProgram(): Command {
     .option('--allowed-origin <origin>', 'extra Origin allowed to open WebSockets (repeatable)', collect)
     .addOption(new Option('--log-level <level>', 'pino log level').env('SWITCHBOARD_LOG_LEVEL').default('info'))
     .option('--no-watch', 'read once, do not watch for changes')
+    .addOption(new Option('--parse-workers <n>', 'worker threads for large transcript reads (0 = none)').env('SWITCHBOARD_PARSE_WORKERS').argParser(parseCount))
+    .addOption(
+      new Option('--parse-worker-threshold <bytes>', 'unread bytes of a transcript from which a worker parses it')
+        .env('SWITCHBOARD_PARSE_WORKER_THRESHOLD')
+        .argParser(parseCount)
+        .hideHelp(),
+    )
     .action(async (opts: {
       host: string
       port: number
@@ -52,6 +65,8 @@ export function createProgram(): Command {
       allowedOrigin?: string[]
       logLevel: string
       watch: boolean
+      parseWorkers?: number
+      parseWorkerThreshold?: number
     }) => {
       const server = await startServer({
         host: opts.host,
@@ -64,6 +79,8 @@ export function createProgram(): Command {
         allowedOrigins: opts.allowedOrigin,
         logLevel: opts.logLevel,
         watch: opts.watch,
+        ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
+        ...(opts.parseWorkerThreshold !== undefined ? { parseWorkerThreshold: opts.parseWorkerThreshold } : {}),
       })
       process.stdout.write(
         `\n  Switchboard ${packageVersion()} is serving on ${server.url}\n` +

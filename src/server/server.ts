@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import os from 'node:os'
 import path from 'node:path'
 import v8 from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -48,6 +49,10 @@ export interface ServerOptions {
   webRoot?: string
   /** Environment for discovery. Default is `process.env`. */
   env?: NodeJS.ProcessEnv
+  /** Worker threads parsing large transcript reads. Default is the number of cores, at most 4. */
+  parseWorkers?: number
+  /** Unread bytes of a transcript from which a worker parses it. Default is 1 MiB. */
+  parseWorkerThreshold?: number
   logger?: Logger
 }
 
@@ -116,7 +121,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   fleet.setLive(false)
 
   const sources = createSources({
-    openclaw: { stateDirs: options.openclawDirs ?? [], logFiles: options.openclawLogFiles ?? [], watch: options.watch ?? true, env: options.env },
+    openclaw: {
+      stateDirs: options.openclawDirs ?? [],
+      logFiles: options.openclawLogFiles ?? [],
+      watch: options.watch ?? true,
+      env: options.env,
+      parseWorkers: options.parseWorkers ?? Math.min(4, os.availableParallelism()),
+      ...(options.parseWorkerThreshold !== undefined ? { parseWorkerThreshold: options.parseWorkerThreshold } : {}),
+    },
   })
   let ready = false
   const sourcesInfo = (): SourcesResponse => {

@@ -18,9 +18,10 @@ import {
   createTranscriptLineFilter,
   initialTranscriptState,
   isTranscriptState,
-  translateTranscriptEntry,
   type TranscriptState,
 } from './transcript.parser.js'
+import { readTranscriptFile } from './transcript-file.reader.js'
+import type { ParsePool } from './parse-pool.js'
 import {
   createTrajectoryLineFilter,
   isTrajectoryState,
@@ -34,7 +35,14 @@ export interface AgentFilesReaderOptions {
   agentDir: string
   tailer: JsonlTailer
   checkpoints: ReadonlyMap<string, unknown>
+  /** Worker threads for large transcript reads. Default is none (parse in this thread). */
+  parsePool?: ParsePool | null
+  /** Unread bytes from which a transcript is parsed by the pool. Default is 1 MiB. */
+  parsePoolThreshold?: number
 }
+
+/** How much of a transcript one pool request parses: bounds the events in flight per request. */
+const POOL_SLICE_BYTES = 8 * 1024 * 1024
 
 export type AgentFileKind = 'sessions-index' | 'transcript' | 'trajectory' | 'auth-state'
 
@@ -228,18 +236,71 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     const sessionId = basename(path, '.jsonl')
     await seeSessionFile(out, sessionId, path)
     const pos = savedPosition(transcripts, path, isTranscriptState, initialTranscriptState)
-    await tail(
-      out,
-      path,
-      pos,
-      initialTranscriptState,
-      (entry, _lineNo, place) => {
-        const result = translateTranscriptEntry(entry, { agentId, sessionId, state: pos.state })
-        if ('reject' in result) out.reject(place, result.reject)
-        else for (const e of result.events) out.event(e)
+    const key = fileCheckpointKey(path)
+    const pool = options.parsePool
+    if (pool) {
+      let size = 0
+      try {
+        size = (await stat(path)).size
+      } catch {
+        return
+      }
+      if (size - (pos.checkpoint?.offset ?? 0) >= (options.parsePoolThreshold ?? 1024 * 1024)) {
+        if (await readTranscriptInPool(out, pool, path, sessionId, pos)) return
+      }
+    }
+    const job = { agentId, sessionId, path, checkpoint: pos.checkpoint, state: pos.state }
+    const result = await readTranscriptFile(tailer, transcriptFilter, job, {
+      event: (e) => out.event(e),
+      reject: (place, reason) => out.reject(place, reason),
+      progress(checkpoint, state) {
+        pos.checkpoint = checkpoint
+        pos.state = state
+        out.checkpoint(key, { at: checkpoint, state: { ...state } })
+        out.maybeFlush()
       },
-      transcriptFilter,
-    )
+    })
+    pos.state = job.state
+    if (result !== null) out.bytes(result.bytesRead)
+    if (result !== null && result.bytesRead === 0 && (result.reset !== null || pos.checkpoint === undefined)) {
+      // An emptied or new empty file: remember where it stands so its next append is read from 0.
+      pos.checkpoint = result.checkpoint
+      out.checkpoint(key, { at: result.checkpoint, state: { ...pos.state } })
+    }
+  }
+
+  /**
+   * Large reads go to the worker pool slice by slice; each slice's events are applied in order
+   * with the checkpoint that covers them. Returns false when the rest must be read in place
+   * (a worker failed, or a single line is longer than a slice).
+   */
+  async function readTranscriptInPool(
+    out: IngestSink,
+    pool: ParsePool,
+    path: string,
+    sessionId: string,
+    pos: FilePosition<TranscriptState>,
+  ): Promise<boolean> {
+    const key = fileCheckpointKey(path)
+    for (;;) {
+      let res
+      try {
+        res = await pool.readTranscript({ agentId, sessionId, path, checkpoint: pos.checkpoint, state: pos.state }, POOL_SLICE_BYTES)
+      } catch {
+        return false
+      }
+      for (const r of res.rejected) out.reject(r.place, r.reason)
+      for (const e of res.events) out.event(e)
+      if (res.result === null) return true
+      const before = pos.checkpoint?.offset
+      pos.state = res.state
+      pos.checkpoint = res.checkpoint ?? res.result.checkpoint
+      out.bytes(res.result.bytesRead)
+      out.checkpoint(key, { at: pos.checkpoint, state: { ...pos.state } })
+      out.maybeFlush()
+      if (res.result.done) return true
+      if (pos.checkpoint.offset === before) return false
+    }
   }
 
   async function readTrajectory(out: IngestSink, path: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Incremental reader of append-only JSONL files with byte-offset checkpoints. It reads in large
- * chunks into one reusable buffer and hands each complete line to a sink as a byte range, so the
- * sink decides cheaply whether a line deserves decoding and JSON.parse.
+ * chunks into reusable buffers (one per read in flight, so reads of different files may overlap)
+ * and hands each complete line to a sink as a byte range, so the sink decides cheaply whether a
+ * line deserves decoding and JSON.parse.
  */
 import { open, stat } from 'node:fs/promises'
 
@@ -30,21 +31,26 @@ export interface LineSink {
 
 export type TailReset = 'rotated' | 'truncated' | null
 
-export interface TailResult {
-  checkpoint: TailCheckpoint
-  /** Why reading restarted at 0 despite a checkpoint, if it did. */
-  reset: TailReset
-  bytesRead: number
-}
-
 export interface JsonlTailerOptions {
   /** Bytes read per system call. Default is 1 MiB. */
   chunkSize?: number
 }
 
+export interface TailResult {
+  checkpoint: TailCheckpoint
+  /** Why reading restarted at 0 despite a checkpoint, if it did. */
+  reset: TailReset
+  bytesRead: number
+  /** False when `maxBytes` stopped the read before the end of the file. */
+  done: boolean
+}
+
 export interface JsonlTailer {
-  /** Reads the lines appended since `from`. Resolves to null when the file does not exist. */
-  read(path: string, from: TailCheckpoint | undefined, sink: LineSink): Promise<TailResult | null>
+  /**
+   * Reads the lines appended since `from` (at most about `maxBytes` of them, to the last whole
+   * line). Resolves to null when the file does not exist.
+   */
+  read(path: string, from: TailCheckpoint | undefined, sink: LineSink, maxBytes?: number): Promise<TailResult | null>
 }
 
 const NEWLINE = 0x0a
@@ -52,9 +58,9 @@ const CR = 0x0d
 
 export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer {
   const chunkSize = Math.max(64, options.chunkSize ?? 1 << 20)
-  let shared = Buffer.allocUnsafe(chunkSize)
+  const spare: Buffer[] = []
 
-  async function read(path: string, from: TailCheckpoint | undefined, sink: LineSink): Promise<TailResult | null> {
+  async function read(path: string, from: TailCheckpoint | undefined, sink: LineSink, maxBytes?: number): Promise<TailResult | null> {
     let st
     try {
       st = await stat(path, { bigint: false })
@@ -75,7 +81,7 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
     }
     if (reset !== null) sink.restart?.(reset)
     const checkpoint: TailCheckpoint = { ino: st.ino, offset, line: lineNo }
-    if (st.size <= offset) return { checkpoint, reset, bytesRead: 0 }
+    if (st.size <= offset) return { checkpoint, reset, bytesRead: 0, done: true }
 
     let fh
     try {
@@ -85,10 +91,11 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
       throw err
     }
     let bytesRead = 0
+    // Reads stop at the size seen now (later appends are picked up by the next call), or earlier
+    // when the caller asked for a slice.
+    const limit = maxBytes !== undefined ? Math.min(st.size, offset + Math.max(maxBytes, chunkSize)) : st.size
     try {
-      // Reads stop at the size seen now; later appends are picked up by the next call.
-      const limit = st.size
-      let buf = shared
+      let buf = spare.pop() ?? Buffer.allocUnsafe(chunkSize)
       let carried = 0 // bytes of an incomplete line kept at buf[0..carried)
       let bufStart = offset // file offset of buf[0]
       while (bufStart + carried < limit) {
@@ -122,11 +129,11 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
         bufStart += lineStart
       }
       // Keep a grown buffer only if it is modest; a one-off giant line should not pin memory.
-      if (buf.length <= chunkSize * 4) shared = buf
+      if (buf.length <= chunkSize * 4 && spare.length < 4) spare.push(buf)
     } finally {
       await fh.close()
     }
-    return { checkpoint, reset, bytesRead }
+    return { checkpoint, reset, bytesRead, done: limit >= st.size }
   }
 
   return { read }

@@ -9,6 +9,7 @@ import { createAgentDbReader, type AgentDbReader } from './agent-db.reader.js'
 import { createAgentFilesReader, type AgentFilesReader } from './agent-files.reader.js'
 import type { IngestSink } from './ingest-collector.js'
 import type { JsonlTailer } from './jsonl-tailer.js'
+import type { ParsePool } from './parse-pool.js'
 import type { SourceContext } from '../source.js'
 
 export interface OpenClawAgentReaderOptions {
@@ -17,6 +18,10 @@ export interface OpenClawAgentReaderOptions {
   /** The agent database to read, when one exists. */
   dbPath: string | null
   tailer: JsonlTailer
+  /** Worker threads for large transcript reads. Default is none. */
+  parsePool?: ParsePool | null
+  /** Unread bytes from which a transcript goes to the pool. Default is 1 MiB. */
+  parsePoolThreshold?: number
   checkpoints: ReadonlyMap<string, unknown>
   log: SourceContext['log']
   now?: () => number
@@ -47,6 +52,8 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
     agentId,
     agentDir,
     tailer: options.tailer,
+    parsePool: options.parsePool,
+    parsePoolThreshold: options.parsePoolThreshold,
     checkpoints: options.checkpoints,
   })
   let dbPath = options.dbPath

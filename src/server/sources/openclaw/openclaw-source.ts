@@ -13,6 +13,7 @@ import type { Disposer, Source, SourceContext } from '../source.js'
 import { createGatewayLogReader } from './gateway-log.reader.js'
 import { createIngestCollector, type IngestCollector } from './ingest-collector.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
+import { createParsePool } from './parse-pool.js'
 import { discoverOpenClawStateDirs } from './openclaw-discovery.js'
 import { createChokidarWatcher, type FsWatcher, type WatchTarget } from './openclaw-watcher.js'
 import { createStateDirReader, type StateDirReader } from './state-dir.reader.js'
@@ -46,6 +47,13 @@ export interface OpenClawSourceOptions {
   chunkSize?: number
   /** Events per pushed batch during large reads. Default is 2000. */
   maxBatchEvents?: number
+  /**
+   * Worker threads that parse large transcript reads (a first read of a long history). They run
+   * only from the built JavaScript. Default is 0 (parse in this thread).
+   */
+  parseWorkers?: number
+  /** Unread bytes of a transcript from which it goes to a worker. Default is 1 MiB. */
+  parseWorkerThreshold?: number
 }
 
 export const DEFAULT_LOG_DIR = '/tmp/openclaw'
@@ -110,10 +118,14 @@ async function startOpenClaw(
     ...(options.maxBatchEvents ? { maxBatchEvents: options.maxBatchEvents } : {}),
   })
   const tailer = createJsonlTailer(options.chunkSize ? { chunkSize: options.chunkSize } : {})
+  const parsePool = createParsePool(options.parseWorkers ?? 0)
+  if (parsePool) log.debug({ workers: parsePool.size }, 'parsing large transcripts in worker threads')
   const dirs: StateDirReader[] = stateDirs.map((stateDir) =>
     createStateDirReader({
       stateDir,
       tailer,
+      parsePool,
+      ...(options.parseWorkerThreshold !== undefined ? { parsePoolThreshold: options.parseWorkerThreshold } : {}),
       positions: collector.positions,
       log,
       ...(options.homeDir ? { homeDir: options.homeDir } : {}),
@@ -299,6 +311,7 @@ async function startOpenClaw(
     logWatches.clear()
     await chain
     for (const d of dirs) d.close()
+    await parsePool?.close()
     collector.flush()
   }
 }

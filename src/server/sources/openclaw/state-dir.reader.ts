@@ -8,6 +8,7 @@ import type { AgentConfiguredEvent } from '../../core/events.js'
 import type { SourceContext } from '../source.js'
 import type { IngestCollector } from './ingest-collector.js'
 import type { JsonlTailer } from './jsonl-tailer.js'
+import type { ParsePool } from './parse-pool.js'
 import { createOpenClawAgentReader, type OpenClawAgentReader } from './openclaw-agent.reader.js'
 import { EMPTY_CHAIN, readOpenClawConfig, type ConfiguredAgent, type OpenClawConfigSummary } from './openclaw-config.js'
 import { agentDbPath, createStateDbReader } from './state-db.reader.js'
@@ -15,6 +16,10 @@ import { agentDbPath, createStateDbReader } from './state-db.reader.js'
 export interface StateDirReaderOptions {
   stateDir: string
   tailer: JsonlTailer
+  /** Worker threads for large transcript reads. Default is none. */
+  parsePool?: ParsePool | null
+  /** Unread bytes from which a transcript goes to the pool. Default is 1 MiB. */
+  parsePoolThreshold?: number
   /** Where each reader stands (saved checkpoints overlaid with newer ones). */
   positions: ReadonlyMap<string, unknown>
   log: SourceContext['log']
@@ -90,6 +95,8 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
         stateDir,
         dbPath: listedDbs.get(agentId) ?? agentDbPath(stateDir, agentId),
         tailer: options.tailer,
+        parsePool: options.parsePool,
+        parsePoolThreshold: options.parsePoolThreshold,
         checkpoints: options.positions,
         log,
         ...(options.now ? { now: options.now } : {}),
@@ -119,16 +126,26 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
   /** New agents get a reader and a first read; agents gone from config and disk are removed. */
   async function reconcile(out: IngestCollector): Promise<void> {
     const ids = knownIds()
+    const fresh: OpenClawAgentReader[] = []
     for (const id of ids) {
       const isNew = !readers.has(id)
       const reader = ensureReader(id)
       emitConfigured(reader, out)
-      if (isNew) {
+      if (isNew) fresh.push(reader)
+    }
+    // Agents are independent: with parse workers, several are read at once so every core works.
+    // Each agent's own pieces stay in order, and its checkpoints follow its events.
+    const lanes = Math.max(1, (options.parsePool?.size ?? 0) + 1)
+    let next = 0
+    const lane = async (): Promise<void> => {
+      while (next < fresh.length) {
+        const reader = fresh[next++]!
         await reader.scan(out)
         emitConfigured(reader, out)
         out.maybeFlush()
       }
     }
+    await Promise.all(Array.from({ length: Math.min(lanes, fresh.length) }, lane))
     for (const [id, reader] of readers) {
       if (configured.has(id) || reader.existsOnDisk()) continue
       reader.close()

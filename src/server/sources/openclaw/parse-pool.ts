@@ -1,0 +1,109 @@
+/**
+ * A small pool of worker threads that parse large transcript slices off the main thread. Used for
+ * big reads only (a first read of a long history); small appends are parsed in place, where they
+ * cost less than a message round trip.
+ */
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { IngestRejection, OpenClawEvent } from '../../core/events.js'
+import type { TailCheckpoint, TailResult } from './jsonl-tailer.js'
+import type { TranscriptFileJob } from './transcript-file.reader.js'
+import type { TranscriptState } from './transcript.parser.js'
+
+export interface ParseRequest {
+  id: number
+  job: TranscriptFileJob
+  maxBytes?: number
+}
+
+export type ParseResponse =
+  | {
+      id: number
+      ok: true
+      events: OpenClawEvent[]
+      rejected: IngestRejection[]
+      checkpoint: TailCheckpoint | undefined
+      state: TranscriptState
+      result: TailResult | null
+    }
+  | { id: number; ok: false; error: string }
+
+export type ParseResult = Extract<ParseResponse, { ok: true }>
+
+export interface ParsePool {
+  readonly size: number
+  readTranscript(job: TranscriptFileJob, maxBytes?: number): Promise<ParseResult>
+  close(): Promise<void>
+}
+
+interface Slot {
+  worker: Worker
+  busy: { id: number; resolve: (r: ParseResult) => void; reject: (e: Error) => void } | null
+}
+
+/**
+ * Starts `size` workers, or returns null when workers can't run here (size 0, or the worker script
+ * is not built — e.g. when running the TypeScript sources directly).
+ */
+export function createParsePool(size: number): ParsePool | null {
+  const url = new URL('./transcript-parse.worker.js', import.meta.url)
+  if (size <= 0 || !existsSync(fileURLToPath(url))) return null
+  let nextId = 0
+  let closed = false
+  const queue: { req: ParseRequest; resolve: (r: ParseResult) => void; reject: (e: Error) => void }[] = []
+  const slots: Slot[] = []
+
+  const spawn = (): Slot => {
+    const slot: Slot = { worker: new Worker(url), busy: null }
+    slot.worker.unref()
+    slot.worker.on('message', (res: ParseResponse) => {
+      const busy = slot.busy
+      slot.busy = null
+      if (busy && busy.id === res.id) {
+        if (res.ok) busy.resolve(res)
+        else busy.reject(new Error(res.error))
+      }
+      pump()
+    })
+    slot.worker.on('error', (err) => {
+      const busy = slot.busy
+      slot.busy = null
+      busy?.reject(err)
+      // A crashed worker is replaced; its request failed and the caller reads that file in place.
+      const i = slots.indexOf(slot)
+      if (i >= 0 && !closed) slots[i] = spawn()
+      pump()
+    })
+    return slot
+  }
+
+  const pump = (): void => {
+    for (const slot of slots) {
+      if (slot.busy || queue.length === 0) continue
+      const next = queue.shift()!
+      slot.busy = { id: next.req.id, resolve: next.resolve, reject: next.reject }
+      slot.worker.ref()
+      slot.worker.postMessage(next.req)
+    }
+    for (const slot of slots) if (!slot.busy) slot.worker.unref()
+  }
+
+  for (let i = 0; i < size; i++) slots.push(spawn())
+
+  return {
+    size,
+    readTranscript(job, maxBytes) {
+      if (closed) return Promise.reject(new Error('parse pool closed'))
+      return new Promise<ParseResult>((resolve, reject) => {
+        queue.push({ req: { id: ++nextId, job, maxBytes }, resolve, reject })
+        pump()
+      })
+    },
+    async close() {
+      closed = true
+      for (const q of queue.splice(0)) q.reject(new Error('parse pool closed'))
+      await Promise.all(slots.map((s) => s.worker.terminate()))
+    },
+  }
+}

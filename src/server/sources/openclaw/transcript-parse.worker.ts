@@ -1,0 +1,35 @@
+/**
+ * Worker thread that parses transcript slices, so a large first read uses every core. It holds no
+ * state between requests: each carries its checkpoint and parser state, and gets them back.
+ */
+import { parentPort } from 'node:worker_threads'
+import type { OpenClawEvent, IngestRejection } from '../../core/events.js'
+import { createJsonlTailer } from './jsonl-tailer.js'
+import { readTranscriptFile } from './transcript-file.reader.js'
+import { createTranscriptLineFilter } from './transcript.parser.js'
+import type { ParseRequest, ParseResponse } from './parse-pool.js'
+
+const tailer = createJsonlTailer()
+const filter = createTranscriptLineFilter()
+
+parentPort?.on('message', (req: ParseRequest) => {
+  const events: OpenClawEvent[] = []
+  const rejected: IngestRejection[] = []
+  const job = { ...req.job }
+  readTranscriptFile(
+    tailer,
+    filter,
+    job,
+    { event: (e) => events.push(e), reject: (place, reason) => rejected.push({ place, reason }), progress() {} },
+    req.maxBytes,
+  ).then(
+    (result) => {
+      const res: ParseResponse = { id: req.id, ok: true, events, rejected, checkpoint: job.checkpoint, state: job.state, result }
+      parentPort?.postMessage(res)
+    },
+    (err: unknown) => {
+      const res: ParseResponse = { id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) }
+      parentPort?.postMessage(res)
+    },
+  )
+})
