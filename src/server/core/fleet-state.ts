@@ -291,6 +291,9 @@ export function createFleetState(options: FleetStateOptions): FleetState {
         applyEvent(ev)
       }
       for (const [k, v] of Object.entries(batch.checkpoints)) {
+        // A restart re-reports positions that did not move: saving them again is wasted work.
+        const before = checkpoints.get(k)
+        if (before !== undefined && JSON.stringify(before) === JSON.stringify(v)) continue
         checkpoints.set(k, v)
         unsavedCheckpoints.set(k, v)
       }

@@ -263,6 +263,7 @@ async function startOpenClaw(
   const scanned = run('initial read', readAll)
 
   const disposers: Disposer[] = []
+  let watching: Promise<void> = Promise.resolve()
   if (watcher) {
     const targets: WatchTarget[] = dirs.map((d) => ({ path: d.stateDir, depth: 3, accept: stateDirWatchFilter(d.stateDir) }))
     if (defaultLogDir) {
@@ -274,17 +275,30 @@ async function startOpenClaw(
         // Nothing to watch until OpenClaw creates it; logging.file and explicit files still are.
       }
     }
-    try {
-      disposers.push(
-        await watcher.watch(
+    // The watcher's own first scan of a large tree takes a while: it starts after the initial read
+    // and nobody waits for it. What changed in between is caught by one more (incremental) read.
+    const startWatching = async (): Promise<void> => {
+      await scanned
+      if (disposed) return
+      try {
+        const dispose = await watcher.watch(
           targets,
           (_kind, path) => schedule(path),
           (err) => log.warn({ err }, 'openclaw watch error'),
-        ),
-      )
-    } catch (err) {
-      log.error({ err }, 'openclaw watcher failed to start; reading once only')
+        )
+        disposers.push(dispose)
+        void run('read after the watcher started', async () => {
+          for (const d of dirs) {
+            await d.rescan(collector)
+            collector.flush()
+          }
+          await readLogs()
+        })
+      } catch (err) {
+        log.error({ err }, 'openclaw watcher failed to start; reading once only')
+      }
     }
+    watching = startWatching()
     const pollMs = options.dbPollMs ?? 1000
     if (pollMs > 0) {
       const interval = setInterval(() => {
@@ -306,6 +320,7 @@ async function startOpenClaw(
     timer = null
     for (const t of settling.values()) clearTimeout(t)
     settling.clear()
+    await watching
     for (const dispose of disposers) await dispose()
     for (const dispose of logWatches.values()) await dispose()
     logWatches.clear()

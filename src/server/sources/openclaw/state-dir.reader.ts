@@ -30,6 +30,8 @@ export interface StateDirReaderOptions {
 export interface StateDirReader {
   readonly stateDir: string
   scan(out: IngestCollector): Promise<void>
+  /** Reads again everything that exists, from where each piece stands (new files, appends, rows). */
+  rescan(out: IngestCollector): Promise<void>
   /** Handles a changed path inside the state dir. */
   handle(path: string, out: IngestCollector): Promise<void>
   /** Polls every agent database (cheap when nothing was committed). */
@@ -169,6 +171,18 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
       await loadConfig(out)
       refreshAgentDatabases()
       await reconcile(out)
+    },
+    async rescan(out) {
+      const known = new Set(readers.keys())
+      await loadConfig(out)
+      refreshAgentDatabases()
+      await reconcile(out)
+      for (const [id, reader] of readers) {
+        if (!known.has(id)) continue
+        await reader.scan(out)
+        emitConfigured(reader, out)
+        out.maybeFlush()
+      }
     },
     async handle(path, out) {
       if (path === configPath) {
