@@ -17,12 +17,11 @@ async function fleetWith(args: string[]): Promise<ModelStatusesResponse['agents'
   })
   try {
     const { body } = await api<ModelStatusesResponse>(server, '/api/agents/model-statuses')
-    // Where each copy lives differs (and log switch ids name their file); what was read must not.
-    const unplaced = (id: string) => id.replace(/\/tmp\/[^/]+\//, '')
+    // Where each copy lives differs (and log switch ids derive from their file); what was read must not.
     return body.agents.map((a) => ({
       ...a,
       source: { ...a.source, stateDir: '' },
-      switchHistory: a.switchHistory.map((s) => ({ ...s, id: unplaced(s.id) })),
+      switchHistory: a.switchHistory.map((s) => ({ ...s, id: s.id.replace(/:.*/, '') })),
     }))
   } finally {
     await server.close()

@@ -80,6 +80,11 @@ export interface AgentFacts {
   lastActivityAt: number | null
   /** Switch history already known (newest first), including switches whose facts left the window. */
   switchHistory: ModelSwitchEvent[]
+  /**
+   * Every switch the window currently yields, by id → `timestamp|source|content hash`: tells new
+   * and changed switches from ones already saved, beyond the few kept in `switchHistory`.
+   */
+  knownSwitches: Record<string, string>
 }
 
 /** How many attempt, decision and model-change records are kept per agent (the store keeps every switch). */
@@ -104,6 +109,7 @@ export function createAgentFacts(agentId: string): AgentFacts {
     totals: {},
     lastActivityAt: null,
     switchHistory: [],
+    knownSwitches: {},
   }
 }
 

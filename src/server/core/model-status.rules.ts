@@ -173,7 +173,7 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
   facts.decisions.forEach((d, index) => {
     if (d.decision !== 'candidate_failed' || !d.next) return
     logSwitches.push(
-      makeSwitch(facts, `log:${d.eventId}`, d.candidate, d.next, decisionReason(d, facts.decisions, index) ?? 'unknown', d.at, {
+      makeSwitch(facts, `log:${shortHash(d.eventId)}`, d.candidate, d.next, decisionReason(d, facts.decisions, index) ?? 'unknown', d.at, {
         source: 'log',
         sessionId: d.sessionId,
         runId: d.runId,
@@ -220,7 +220,7 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
       if (failure && !answeredBetween(sessionId, current.at, s.at)) {
         if (!matchesLog(current.model, s.model, s.at, sessionId)) {
           attemptSwitches.push(
-            makeSwitch(facts, `att:${s.eventId}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
+            makeSwitch(facts, `att:${shortHash(s.eventId)}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
               source: s.source,
               sessionId,
               runId: s.runId,
@@ -252,7 +252,7 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
     else if (chainIndex(facts, next.model) < chainIndex(facts, prev.model)) reason = 'recovery'
     else reason = lastFailureBetween(prev.model, next.sessionId ?? '', prev.at, next.at)?.reason ?? 'unknown'
     answerSwitches.push(
-      makeSwitch(facts, `ans:${next.sessionId ?? ''}:${next.at}`, prev.model, next.model, reason, next.at, {
+      makeSwitch(facts, `ans:${shortHash(`${next.sessionId ?? ''}:${next.at}`)}`, prev.model, next.model, reason, next.at, {
         source: manual ? 'transcript' : 'transcript',
         sessionId: next.sessionId,
       }),
@@ -275,26 +275,48 @@ export function mergeSwitchHistory(
   const decisionsFull = facts.decisions.length >= FACT_WINDOW
   const attemptFloor = attemptsFull ? facts.attempts[0]!.at + SAME_SWITCH_MS : Number.NEGATIVE_INFINITY
   const decisionFloor = decisionsFull ? facts.decisions[0]!.at + SAME_SWITCH_MS : Number.NEGATIVE_INFINITY
-  const derivable = (s: ModelSwitchEvent): boolean =>
-    s.source === 'log' ? s.timestamp >= decisionFloor : s.timestamp >= attemptFloor
+  const derivable = (source: string, timestamp: number): boolean =>
+    source === 'log' ? timestamp >= decisionFloor : timestamp >= attemptFloor
 
-  const derivedIds = new Set(derived.map((s) => s.id))
-  const previous = new Map(facts.switchHistory.map((s) => [s.id, s]))
-  const removed: string[] = []
-  const kept: ModelSwitchEvent[] = []
-  for (const s of facts.switchHistory) {
-    if (derivedIds.has(s.id)) continue
-    if (derivable(s)) removed.push(s.id)
-    else kept.push(s)
+  // Snapshots saved before `knownSwitches` existed start from their history.
+  const known: Record<string, string> =
+    facts.knownSwitches ?? Object.fromEntries(facts.switchHistory.map((s) => [s.id, switchSignature(s)]))
+  const nextKnown: Record<string, string> = {}
+  const added: ModelSwitchEvent[] = []
+  for (const s of derived) {
+    const sig = switchSignature(s)
+    nextKnown[s.id] = sig
+    if (known[s.id] !== sig) added.push(s)
   }
-  const added = derived.filter((s) => {
-    const p = previous.get(s.id)
-    return !p || p.reason !== s.reason || p.fromModel !== s.fromModel || p.toModel !== s.toModel
-  })
-  const history = [...derived.filter(derivable), ...kept]
-    .sort((a, b) => b.timestamp - a.timestamp || a.id.localeCompare(b.id))
-    .slice(0, SWITCH_MEMORY)
+  // A switch the window no longer yields although its facts are still there was superseded (the
+  // log stated it differently); one whose facts left the window simply stays as saved.
+  const removed: string[] = []
+  for (const [id, sig] of Object.entries(known)) {
+    if (id in nextKnown) continue
+    const [ts, source] = sig.split('|')
+    if (derivable(source ?? '', Number(ts))) removed.push(id)
+  }
+  facts.knownSwitches = nextKnown
+  const gone = new Set(removed)
+  const kept = facts.switchHistory.filter((s) => !(s.id in nextKnown) && !gone.has(s.id))
+  const history = [...derived, ...kept].sort((a, b) => b.timestamp - a.timestamp || a.id.localeCompare(b.id)).slice(0, SWITCH_MEMORY)
   return { history, added, removed }
+}
+
+function switchSignature(s: ModelSwitchEvent): string {
+  return `${s.timestamp}|${s.source}|${shortHash(`${s.fromModel}>${s.toModel}:${s.reason}:${s.httpStatus ?? ''}`)}`
+}
+
+/** A short stable hash (two 32-bit FNV-1a lanes, base 36) for ids and signatures. */
+export function shortHash(text: string): string {
+  let a = 0x811c9dc5
+  let b = 0x01000193 ^ text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    a = Math.imul(a ^ c, 0x01000193)
+    b = Math.imul(b ^ c, 0x5bd1e995)
+  }
+  return (a >>> 0).toString(36) + (b >>> 0).toString(36)
 }
 
 function authProfiles(facts: AgentFacts, now: number): AuthProfileStatus[] {

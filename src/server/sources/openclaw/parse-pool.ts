@@ -31,6 +31,9 @@ export type ParseResponse =
 
 export type ParseResult = Extract<ParseResponse, { ok: true }>
 
+/** Workers with nothing to do for this long are stopped. */
+const IDLE_MS = 2000
+
 export interface ParsePool {
   readonly size: number
   readTranscript(job: TranscriptFileJob, maxBytes?: number): Promise<ParseResult>
@@ -53,6 +56,18 @@ export function createParsePool(size: number): ParsePool | null {
   let closed = false
   const queue: { req: ParseRequest; resolve: (r: ParseResult) => void; reject: (e: Error) => void }[] = []
   const slots: Slot[] = []
+  // Each worker holds a V8 heap of its own: once a big read is over they are let go, and come
+  // back for the next one.
+  let idleTimer: NodeJS.Timeout | null = null
+  const retireWhenIdle = (): void => {
+    if (idleTimer || closed || slots.some((s) => s.busy) || queue.length > 0) return
+    idleTimer = setTimeout(() => {
+      idleTimer = null
+      if (slots.some((s) => s.busy) || queue.length > 0) return
+      for (const s of slots.splice(0)) void s.worker.terminate()
+    }, IDLE_MS)
+    idleTimer.unref()
+  }
 
   const spawn = (): Slot => {
     const slot: Slot = { worker: new Worker(url), busy: null }
@@ -70,15 +85,21 @@ export function createParsePool(size: number): ParsePool | null {
       const busy = slot.busy
       slot.busy = null
       busy?.reject(err)
-      // A crashed worker is replaced; its request failed and the caller reads that file in place.
+      // A crashed worker is dropped (the next request starts a new one); its request failed and the
+      // caller reads that file in place.
       const i = slots.indexOf(slot)
-      if (i >= 0 && !closed) slots[i] = spawn()
+      if (i >= 0) slots.splice(i, 1)
       pump()
     })
     return slot
   }
 
   const pump = (): void => {
+    if (queue.length > 0) {
+      if (idleTimer) clearTimeout(idleTimer)
+      idleTimer = null
+      while (slots.length < size && !closed) slots.push(spawn())
+    }
     for (const slot of slots) {
       if (slot.busy || queue.length === 0) continue
       const next = queue.shift()!
@@ -87,9 +108,8 @@ export function createParsePool(size: number): ParsePool | null {
       slot.worker.postMessage(next.req)
     }
     for (const slot of slots) if (!slot.busy) slot.worker.unref()
+    retireWhenIdle()
   }
-
-  for (let i = 0; i < size; i++) slots.push(spawn())
 
   return {
     size,
@@ -102,6 +122,7 @@ export function createParsePool(size: number): ParsePool | null {
     },
     async close() {
       closed = true
+      if (idleTimer) clearTimeout(idleTimer)
       for (const q of queue.splice(0)) q.reject(new Error('parse pool closed'))
       await Promise.all(slots.map((s) => s.worker.terminate()))
     },
