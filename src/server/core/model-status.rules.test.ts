@@ -226,6 +226,18 @@ describe('model status rules', () => {
     expect(merged.history[0]).toMatchObject({ source: 'log', reason: 'overloaded' })
   })
 
+  it('judging again adds nothing, even with more switches than are kept in memory', () => {
+    const f = agent()
+    for (let i = 0; i < 70; i++) failoverTurn(f, T0 + i * 60_000, 'timeout')
+    const first = mergeSwitchHistory(f, deriveSwitches(f))
+    f.switchHistory = first.history
+    expect(first.added).toHaveLength(70)
+    expect(first.history).toHaveLength(50)
+    const again = mergeSwitchHistory(f, deriveSwitches(f))
+    expect(again.added).toEqual([])
+    expect(again.removed).toEqual([])
+  })
+
   it('the same record read twice is folded once', () => {
     const f = agent()
     const e = {
