@@ -228,10 +228,16 @@ describe('model status rules', () => {
 
   it('judging again adds nothing, even with more switches than are kept in memory', () => {
     const f = agent()
-    for (let i = 0; i < 70; i++) failoverTurn(f, T0 + i * 60_000, 'timeout')
+    // 60 turns whose failover never got an answer: 3 attempts each, all inside the window.
+    for (let i = 0; i < 60; i++) {
+      const at = T0 + i * 60_000
+      attempt(f, PRIMARY, at, 'started', { turnStart: true })
+      attempt(f, PRIMARY, at + 100, 'failed', { reason: 'timeout' })
+      attempt(f, FALLBACK, at + 200, 'started')
+    }
     const first = mergeSwitchHistory(f, deriveSwitches(f))
     f.switchHistory = first.history
-    expect(first.added).toHaveLength(70)
+    expect(first.added).toHaveLength(60)
     expect(first.history).toHaveLength(50)
     const again = mergeSwitchHistory(f, deriveSwitches(f))
     expect(again.added).toEqual([])
