@@ -137,7 +137,7 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
     }
     // Agents are independent: with parse workers, several are read at once so every core works.
     // Each agent's own pieces stay in order, and its checkpoints follow its events.
-    const lanes = Math.max(1, (options.parsePool?.size ?? 0) + 1)
+    const lanes = options.parsePool ? 2 * options.parsePool.size + 2 : 1
     let next = 0
     const lane = async (): Promise<void> => {
       while (next < fresh.length) {
