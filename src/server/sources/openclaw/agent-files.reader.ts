@@ -8,10 +8,11 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import type { SessionSeenEvent } from '../../core/events.js'
+import type { OpenClawEvent, SessionSeenEvent } from '../../core/events.js'
 import { parseUsageStats } from './auth-state.parser.js'
 import type { IngestSink } from './ingest-collector.js'
-import { isTailCheckpoint, type JsonlTailer, type LineSink, type TailCheckpoint } from './jsonl-tailer.js'
+import { isTailCheckpoint, type JsonlTailer, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
+import { readJsonlRecords, type JsonlRecordsOutput } from './jsonl-records.reader.js'
 import { errorText, isObject } from './record-fields.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import {
@@ -190,53 +191,10 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     return pos
   }
 
-  async function tail<S>(
-    out: IngestSink,
-    path: string,
-    pos: FilePosition<S>,
-    initial: () => S,
-    onLine: (entry: unknown, lineNo: number, place: string) => void,
-    filter: { reset(): void; shouldParse(buf: Buffer, start: number, end: number): boolean },
-  ): Promise<void> {
-    const key = fileCheckpointKey(path)
-    const sink: LineSink = {
-      restart() {
-        pos.state = initial()
-      },
-      chunk() {
-        filter.reset()
-      },
-      line(buf, start, end, lineNo) {
-        if (!filter.shouldParse(buf, start, end)) return
-        let entry: unknown
-        try {
-          entry = JSON.parse(buf.toString('utf8', start, end))
-        } catch (err) {
-          out.reject(`${path}:${lineNo}`, `invalid JSON: ${errorText(err)}`)
-          return
-        }
-        onLine(entry, lineNo, `${path}:${lineNo}`)
-      },
-      progress(checkpoint) {
-        pos.checkpoint = checkpoint
-        out.checkpoint(key, { at: checkpoint, state: { ...pos.state } })
-        out.maybeFlush()
-      },
-    }
-    const result = await tailer.read(path, pos.checkpoint, sink)
-    if (result !== null) out.bytes(result.bytesRead)
-    if (result !== null && result.bytesRead === 0 && (result.reset !== null || pos.checkpoint === undefined)) {
-      // An emptied or new empty file: remember where it stands so its next append is read from 0.
-      pos.checkpoint = result.checkpoint
-      out.checkpoint(key, { at: result.checkpoint, state: { ...pos.state } })
-    }
-  }
-
   async function readTranscript(out: IngestSink, path: string): Promise<void> {
     const sessionId = basename(path, '.jsonl')
     await seeSessionFile(out, sessionId, path)
     const pos = savedPosition(transcripts, path, isTranscriptState, initialTranscriptState)
-    const key = fileCheckpointKey(path)
     const pool = options.parsePool
     if (pool) {
       let size = 0
@@ -250,17 +208,28 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
       }
     }
     const job = { agentId, sessionId, path, checkpoint: pos.checkpoint, state: pos.state }
-    const result = await readTranscriptFile(tailer, transcriptFilter, job, {
+    await readInPlace(out, path, pos, (o) => readTranscriptFile(tailer, transcriptFilter, job, o), () => job.state)
+  }
+
+  /** Runs one in-thread read of a JSONL piece and records where it stands. */
+  async function readInPlace<S>(
+    out: IngestSink,
+    path: string,
+    pos: FilePosition<S>,
+    read: (o: JsonlRecordsOutput<S>) => Promise<TailResult | null>,
+    finalState: () => S,
+  ): Promise<void> {
+    const key = fileCheckpointKey(path)
+    const result = await read({
       event: (e) => out.event(e),
       reject: (place, reason) => out.reject(place, reason),
       progress(checkpoint, state) {
         pos.checkpoint = checkpoint
-        pos.state = state
-        out.checkpoint(key, { at: checkpoint, state: { ...state } })
+        out.checkpoint(key, { at: checkpoint, state })
         out.maybeFlush()
       },
     })
-    pos.state = job.state
+    pos.state = finalState()
     if (result !== null) out.bytes(result.bytesRead)
     if (result !== null && result.bytesRead === 0 && (result.reset !== null || pos.checkpoint === undefined)) {
       // An emptied or new empty file: remember where it stands so its next append is read from 0.
@@ -307,18 +276,12 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     const sessionId = basename(path, TRAJECTORY_SUFFIX)
     const initial = (): TrajectoryState => ({ lastRunId: null })
     const pos = savedPosition(trajectories, path, isTrajectoryState, initial)
-    await tail(
-      out,
-      path,
-      pos,
-      initial,
-      (record, lineNo, place) => {
-        const result = translateTrajectoryRecord(record, { agentId, sessionId, position: lineNo - 1, state: pos.state })
-        if ('reject' in result) out.reject(place, result.reject)
-        else if (result.event) out.event(result.event)
-      },
-      trajectoryFilter,
-    )
+    const job = { path, checkpoint: pos.checkpoint, state: pos.state }
+    const translate = (record: unknown, lineNo: number, state: TrajectoryState): { events: OpenClawEvent[] } | { reject: string } => {
+      const result = translateTrajectoryRecord(record, { agentId, sessionId, position: lineNo - 1, state })
+      return 'reject' in result ? result : { events: result.event ? [result.event] : [] }
+    }
+    await readInPlace(out, path, pos, (o) => readJsonlRecords(tailer, trajectoryFilter, job, translate, initial, o), () => job.state)
   }
 
   async function readAuthState(out: IngestSink): Promise<void> {

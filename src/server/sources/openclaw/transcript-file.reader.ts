@@ -1,10 +1,9 @@
 /**
- * Reads one JSONL transcript from a checkpoint: the per-file loop shared by the in-thread reader
- * and the parse workers, so both turn the same bytes into the same events.
+ * One JSONL transcript, read from a checkpoint: what the in-thread reader and the parse workers
+ * both run.
  */
-import type { OpenClawEvent } from '../../core/events.js'
 import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
-import { errorText } from './record-fields.js'
+import { readJsonlRecords, type JsonlRecordsOutput } from './jsonl-records.reader.js'
 import {
   initialTranscriptState,
   translateTranscriptEntry,
@@ -20,51 +19,21 @@ export interface TranscriptFileJob {
   state: TranscriptState
 }
 
-export interface TranscriptFileOutput {
-  event(e: OpenClawEvent): void
-  reject(place: string, reason: string): void
-  /** Where reading stands after a chunk, with the parser state that goes with it. */
-  progress(checkpoint: TailCheckpoint, state: TranscriptState): void
-}
-
-/** Reads what was appended since `job.checkpoint` (at most about `maxBytes`); `job.state` is updated in place. */
-export async function readTranscriptFile(
+export function readTranscriptFile(
   tailer: JsonlTailer,
   filter: TranscriptLineFilter,
   job: TranscriptFileJob,
-  out: TranscriptFileOutput,
+  out: JsonlRecordsOutput<TranscriptState>,
   maxBytes?: number,
 ): Promise<TailResult | null> {
-  const ctx = { agentId: job.agentId, sessionId: job.sessionId, state: job.state }
-  return tailer.read(
-    job.path,
-    job.checkpoint,
-    {
-      restart() {
-        ctx.state = initialTranscriptState()
-        job.state = ctx.state
-      },
-      chunk() {
-        filter.reset()
-      },
-      line(buf, start, end, lineNo) {
-        if (!filter.shouldParse(buf, start, end)) return
-        let entry: unknown
-        try {
-          entry = JSON.parse(buf.toString('utf8', start, end))
-        } catch (err) {
-          out.reject(`${job.path}:${lineNo}`, `invalid JSON: ${errorText(err)}`)
-          return
-        }
-        const result = translateTranscriptEntry(entry, ctx)
-        if ('reject' in result) out.reject(`${job.path}:${lineNo}`, result.reject)
-        else for (const e of result.events) out.event(e)
-      },
-      progress(checkpoint) {
-        job.checkpoint = checkpoint
-        out.progress(checkpoint, { ...ctx.state })
-      },
-    },
+  const { agentId, sessionId } = job
+  return readJsonlRecords(
+    tailer,
+    filter,
+    job,
+    (entry, _lineNo, state) => translateTranscriptEntry(entry, { agentId, sessionId, state }),
+    initialTranscriptState,
+    out,
     maxBytes,
   )
 }
