@@ -75,13 +75,14 @@ export interface ServerProcess {
 export async function startServer(opts: {
   openclawDirs: string[]
   openclawLogs?: string[]
-  token?: string
+  /** `null`: start without one, so the server generates (or reuses) the token in its data dir. */
+  token?: string | null
   dataDir?: string
   env?: Record<string, string>
   args?: string[]
 }): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? (await tempDir('swb-data-'))
-  const token = opts.token ?? 'test-token-0123456789'
+  const fixedToken = opts.token === null ? null : (opts.token ?? 'test-token-0123456789')
   const args = [
     path.join(repoRoot, 'bin', 'switchboard.js'),
     'serve',
@@ -89,8 +90,7 @@ export async function startServer(opts: {
     '0',
     '--data-dir',
     dataDir,
-    '--token',
-    token,
+    ...(fixedToken ? ['--token', fixedToken] : []),
     '--log-level',
     'warn',
     ...opts.openclawDirs.flatMap((d) => ['--openclaw-dir', d]),
@@ -114,6 +114,7 @@ export async function startServer(opts: {
     'the server to listen',
     30_000,
   )
+  const token = fixedToken ?? (/#\/\?token=(\S+)/.exec(out)?.[1] ?? '')
   await waitFor(async () => {
     const r = await fetch(`${url}/healthz`)
     const body = (await r.json()) as { ingest: { ready: boolean } }
