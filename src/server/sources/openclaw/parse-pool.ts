@@ -32,7 +32,7 @@ export type ParseResponse =
 export type ParseResult = Extract<ParseResponse, { ok: true }>
 
 /** Workers with nothing to do for this long are stopped. */
-const IDLE_MS = 2000
+const IDLE_MS = 300
 
 export interface ParsePool {
   readonly size: number
