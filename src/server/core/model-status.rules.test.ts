@@ -186,6 +186,19 @@ describe('model status rules', () => {
     ])
   })
 
+  it('a turn whose whole chain failed, then a new turn on the primary: no switch back up the chain', () => {
+    const f = agent()
+    attempt(f, PRIMARY, T0, 'started')
+    attempt(f, PRIMARY, T0 + 100, 'failed', { reason: 'rate_limit' })
+    attempt(f, FALLBACK, T0 + 200, 'started')
+    attempt(f, FALLBACK, T0 + 300, 'failed', { reason: 'auth' })
+    // The next turn starts on the primary again; the parser could not mark it as a turn start.
+    attempt(f, PRIMARY, T0 + 60_000, 'started')
+    attempt(f, PRIMARY, T0 + 60_100, 'failed', { reason: 'rate_limit' })
+    attempt(f, FALLBACK, T0 + 60_200, 'started')
+    expect(deriveSwitches(f).map((x) => `${x.fromModel}>${x.toModel}`)).toEqual([`${PRIMARY}>${FALLBACK}`, `${PRIMARY}>${FALLBACK}`])
+  })
+
   it('a /model change between turns is a manual switch', () => {
     const f = agent()
     attempt(f, PRIMARY, T0, 'started', { turnStart: true })

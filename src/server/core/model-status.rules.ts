@@ -209,26 +209,37 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
   const attemptSwitches: ModelSwitchEvent[] = []
   for (const [sessionId, starts] of startsBySession(facts.attempts)) {
     let current: AttemptFact | undefined
+    let turnFirst: AttemptFact | undefined
     for (const s of starts) {
       if (!current || s.model === current.model) {
         current = s
+        turnFirst ??= s
         continue
       }
-      // A failover is a new candidate after a failure within the same turn; without a failure in
-      // between (or after an answer) the new attempt opens a new turn instead.
+      // A failover is a new candidate after a failure within the same turn. Without a failure in
+      // between, after an answer, or back to where the turn began or up the chain (fallbacks only
+      // go down it), the new attempt opens a new turn instead.
       const failure = lastFailureBetween(current.model, sessionId, current.at, s.at)
-      if (failure && !answeredBetween(sessionId, current.at, s.at)) {
-        if (!matchesLog(current.model, s.model, s.at, sessionId)) {
-          attemptSwitches.push(
-            makeSwitch(facts, `att:${shortHash(s.eventId)}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
-              source: s.source,
-              sessionId,
-              runId: s.runId,
-              httpStatus: failure?.httpStatus ?? null,
-              message: failure?.message ?? null,
-            }),
-          )
-        }
+      const newTurn =
+        !failure ||
+        answeredBetween(sessionId, current.at, s.at) ||
+        s.model === turnFirst?.model ||
+        chainIndex(facts, s.model) < chainIndex(facts, current.model)
+      if (newTurn) {
+        current = s
+        turnFirst = s
+        continue
+      }
+      if (!matchesLog(current.model, s.model, s.at, sessionId)) {
+        attemptSwitches.push(
+          makeSwitch(facts, `att:${shortHash(s.eventId)}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
+            source: s.source,
+            sessionId,
+            runId: s.runId,
+            httpStatus: failure?.httpStatus ?? null,
+            message: failure?.message ?? null,
+          }),
+        )
       }
       current = s
     }
