@@ -83,6 +83,15 @@ export const en = {
     inferredHelp: 'OpenClaw did not record this status. Switchboard deduced it from the attempts it saw.',
     inferredReason: 'Reason: {reason}',
     noStatus: 'No status',
+    why: {
+      never_used: 'Never used yet',
+      answered_last: 'Its last attempt answered',
+      auth_profile_disabled: 'OpenClaw disabled its auth profile',
+      auth_profile_cooldown: 'OpenClaw is cooling its auth profile down ({reason})',
+      rate_limited: '{n} rate limits in the last 10 minutes',
+      skipped_after_failure: 'The latest turn went past it after it failed',
+      failed: 'Its last attempt failed ({reason})',
+    },
   },
   role: {
     primary: 'Primary',

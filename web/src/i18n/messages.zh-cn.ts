@@ -85,6 +85,15 @@ export const zhCN: MessageSchema = {
     inferredHelp: 'OpenClaw 没有记录此状态，这是 Switchboard 根据观察到的调用推断出来的。',
     inferredReason: '原因：{reason}',
     noStatus: '无状态',
+    why: {
+      never_used: '尚未使用',
+      answered_last: '最近一次尝试应答成功',
+      auth_profile_disabled: 'OpenClaw 已禁用其认证配置',
+      auth_profile_cooldown: 'OpenClaw 正在冷却其认证配置（{reason}）',
+      rate_limited: '最近 10 分钟内 {n} 次限流',
+      skipped_after_failure: '失败后，最近一轮直接跳过了它',
+      failed: '最近一次尝试失败（{reason}）',
+    },
   },
   role: {
     primary: '主模型',
