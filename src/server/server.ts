@@ -131,6 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   })
   let ready = false
+  let saving: Promise<void> = Promise.resolve()
   const sourcesInfo = (): SourcesResponse => {
     const byDir = new Map<string, { layout: SourcesResponse['openclaw']['found'][number]['layout']; agents: number }>()
     for (const a of fleet.list().agents) {
@@ -145,7 +146,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const app = await buildApp({
     fleet,
-    fleetRepository: repository,
+    // Store reads see everything folded so far: they wait for the save in flight, if any.
+    fleetRepository: {
+      ...repository,
+      listSwitches: async (agentId, limit) => {
+        await saving
+        return repository.listSwitches(agentId, limit)
+      },
+    },
     metrics,
     checkToken,
     version,
@@ -170,7 +178,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     allowedOrigins: options.allowedOrigins,
   })
 
-  let saving: Promise<void> = Promise.resolve()
   const save = (): Promise<void> => {
     saving = saving.then(async () => {
       const changes = fleet.drainChanges()
@@ -221,8 +228,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }),
   ).then(async () => {
     fleet.setLive(true)
-    // Saved before ready: whoever sees `ready` can rely on the store too (the switch history).
-    await save()
+    // The first save can be large; reads of the store (the switch history) wait for it instead.
+    void save()
     ready = true
     compactAfterFirstRead()
     log.info({ agents: fleet.agentCount, events: fleet.stats.events, rejected: fleet.stats.rejected }, 'initial read finished')
