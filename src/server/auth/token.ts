@@ -29,7 +29,7 @@ export function resolveToken(dataDir: string, configured?: string): { token: str
   } catch {
     // No saved token yet: make one below.
   }
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const token = generateToken()
   writeFileSync(file, `${token}\n`, { mode: 0o600 })
   return { token, generated: true, file }

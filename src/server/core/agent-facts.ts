@@ -17,6 +17,7 @@ import type {
   ModelAttemptEvent,
   ModelChangedEvent,
 } from './events.js'
+import { shortHash } from './short-hash.js'
 
 /** One attempt record, as kept in the window. */
 export interface AttemptFact {
@@ -170,7 +171,8 @@ export function applyAttempt(facts: AgentFacts, e: ModelAttemptEvent): boolean {
   const added = insertByTime(facts.attempts, {
     sessionId: intern(e.sessionId),
     runId: intern(e.runId),
-    eventId: `${e.source}:${e.eventId}`,
+    // Ids only need to tell records apart: a short hash keeps the window light.
+    eventId: shortHash(`${e.source}:${e.eventId}`),
     source: e.source,
     model,
     at: e.at,
@@ -214,7 +216,7 @@ export function applyDecision(facts: AgentFacts, e: FallbackDecisionEvent): bool
   const added = insertByTime(facts.decisions, {
     sessionId: intern(e.sessionId),
     runId: intern(e.runId),
-    eventId: e.eventId,
+    eventId: shortHash(e.eventId),
     at: e.at,
     decision: e.decision,
     candidate: intern(e.candidate),

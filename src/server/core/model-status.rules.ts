@@ -14,6 +14,7 @@ import {
   type ModelSwitchEvent,
   type SwitchReason,
 } from '../../shared/model-status.js'
+import { shortHash } from './short-hash.js'
 import { FACT_WINDOW, SWITCH_MEMORY, type AgentFacts, type AttemptFact, type DecisionFact } from './agent-facts.js'
 
 /** Two records of the same attempt from different places lie at most this far apart. */
@@ -173,7 +174,7 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
   facts.decisions.forEach((d, index) => {
     if (d.decision !== 'candidate_failed' || !d.next) return
     logSwitches.push(
-      makeSwitch(facts, `log:${shortHash(d.eventId)}`, d.candidate, d.next, decisionReason(d, facts.decisions, index) ?? 'unknown', d.at, {
+      makeSwitch(facts, `log:${d.eventId}`, d.candidate, d.next, decisionReason(d, facts.decisions, index) ?? 'unknown', d.at, {
         source: 'log',
         sessionId: d.sessionId,
         runId: d.runId,
@@ -232,7 +233,7 @@ export function deriveSwitches(facts: AgentFacts, outcomes: Outcome[] = mergeOut
       }
       if (!matchesLog(current.model, s.model, s.at, sessionId)) {
         attemptSwitches.push(
-          makeSwitch(facts, `att:${shortHash(s.eventId)}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
+          makeSwitch(facts, `att:${s.eventId}`, current.model, s.model, failure?.reason ?? 'unknown', s.at, {
             source: s.source,
             sessionId,
             runId: s.runId,
@@ -316,18 +317,6 @@ export function mergeSwitchHistory(
 
 function switchSignature(s: ModelSwitchEvent): string {
   return `${s.timestamp}|${s.source}|${shortHash(`${s.fromModel}>${s.toModel}:${s.reason}:${s.httpStatus ?? ''}`)}`
-}
-
-/** A short stable hash (two 32-bit FNV-1a lanes, base 36) for ids and signatures. */
-export function shortHash(text: string): string {
-  let a = 0x811c9dc5
-  let b = 0x01000193 ^ text.length
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    a = Math.imul(a ^ c, 0x01000193)
-    b = Math.imul(b ^ c, 0x5bd1e995)
-  }
-  return (a >>> 0).toString(36) + (b >>> 0).toString(36)
 }
 
 function authProfiles(facts: AgentFacts, now: number): AuthProfileStatus[] {

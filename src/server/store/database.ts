@@ -74,7 +74,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     })
     dialect = 'postgres'
   } else {
-    mkdirSync(options.dataDir, { recursive: true })
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
     const file = new SQLite(path.join(options.dataDir, 'switchboard.db'))
     file.pragma('journal_mode = WAL')
     file.pragma('synchronous = NORMAL')
