@@ -229,9 +229,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   ).then(async () => {
     fleet.setLive(true)
     // The first save can be large; reads of the store (the switch history) wait for it instead.
-    void save()
+    void save().then(compactAfterFirstRead)
     ready = true
-    compactAfterFirstRead()
     log.info({ agents: fleet.agentCount, events: fleet.stats.events, rejected: fleet.stats.rejected }, 'initial read finished')
   })
 

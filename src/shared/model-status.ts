@@ -64,6 +64,7 @@ export interface ModelStatus {
   cooldownUntil: number | null
   disabledUntil: number | null
   disabledReason: string | null
+  /** Attempts and failures among the agent's most recent records (the last 120 attempts and log decisions). */
   attempts: number
   failures: number
   tokens: TokenTotals

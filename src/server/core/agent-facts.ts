@@ -89,7 +89,7 @@ export interface AgentFacts {
 }
 
 /** How many attempt, decision and model-change records are kept per agent (the store keeps every switch). */
-export const FACT_WINDOW = 200
+export const FACT_WINDOW = 120
 /** How many switches are kept in memory per agent (the store keeps them all). */
 export const SWITCH_MEMORY = 50
 

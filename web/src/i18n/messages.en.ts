@@ -178,7 +178,7 @@ export const en = {
     noError: 'No error recorded',
     cooldownUntil: 'Cooldown until',
     disabledUntil: 'Disabled until',
-    attempts: 'Attempts',
+    attempts: 'Recent attempts',
     failures: 'Failures',
     tokens: 'Tokens',
     tokensDetail: 'in {input} · out {output} · cache {cache}',

@@ -180,7 +180,7 @@ export const zhCN: MessageSchema = {
     noError: '无错误记录',
     cooldownUntil: '冷却至',
     disabledUntil: '禁用至',
-    attempts: '调用次数',
+    attempts: '近期调用次数',
     failures: '失败次数',
     tokens: 'Token',
     tokensDetail: '输入 {input} · 输出 {output} · 缓存 {cache}',
