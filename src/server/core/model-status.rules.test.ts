@@ -241,12 +241,25 @@ describe('model status rules', () => {
 
   it('judging again adds nothing, even with more switches than are kept in memory', () => {
     const f = agent()
-    // 60 turns whose failover never got an answer: 3 attempts each, all inside the window.
+    // 60 failovers stated by the log, all inside the window, more than the 50 kept in memory.
     for (let i = 0; i < 60; i++) {
-      const at = T0 + i * 60_000
-      attempt(f, PRIMARY, at, 'started', { turnStart: true })
-      attempt(f, PRIMARY, at + 100, 'failed', { reason: 'timeout' })
-      attempt(f, FALLBACK, at + 200, 'started')
+      applyDecision(f, {
+        kind: 'fallback_decision',
+        agentId: 'main',
+        sessionId: 's1',
+        runId: `r${i}`,
+        eventId: `log:${i}`,
+        at: T0 + i * 60_000,
+        decision: 'candidate_failed',
+        requested: PRIMARY,
+        candidate: PRIMARY,
+        next: FALLBACK,
+        attempt: 1,
+        reason: 'timeout',
+        rawReason: 'timeout',
+        httpStatus: 408,
+        message: null,
+      })
     }
     const first = mergeSwitchHistory(f, deriveSwitches(f))
     f.switchHistory = first.history
