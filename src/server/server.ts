@@ -231,6 +231,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The first save can be large; reads of the store (the switch history) wait for it instead.
     void save().then(compactAfterFirstRead)
     ready = true
+    // Views restored from the store were judged at an earlier time: judge them again now.
+    setImmediate(() => fleet.tick())
     log.info({ agents: fleet.agentCount, events: fleet.stats.events, rejected: fleet.stats.rejected }, 'initial read finished')
   })
 

@@ -271,14 +271,25 @@ export function createFleetState(options: FleetStateOptions): FleetState {
 
   const state: FleetState = {
     restore(snapshot) {
+      const unjudged: string[] = []
       for (const facts of snapshot.agents) {
-        agents.set(facts.agentId, { facts, view: null, encoded: null, modelEncoded: new Map() })
+        const encoded = snapshot.views.get(facts.agentId) ?? null
+        const view = encoded ? (JSON.parse(encoded) as AgentModelStatus) : null
+        agents.set(facts.agentId, {
+          facts,
+          view,
+          encoded,
+          modelEncoded: new Map(view ? view.allModels.map((m) => [m.modelId, JSON.stringify(m)]) : []),
+        })
+        if (!view) unjudged.push(facts.agentId)
         for (const a of facts.attempts) sessionToAgent.set(a.sessionId, facts.agentId)
       }
       for (const [k, v] of snapshot.checkpoints) checkpoints.set(k, v)
       const saved = snapshot.kv.get(PENDING_KEY)
       if (Array.isArray(saved)) pending = saved as FallbackDecisionEvent[]
-      recompute(agents.keys(), false)
+      // Saved views are served as they are; `tick()` re-judges them against the clock later.
+      invalidateList()
+      recompute(unjudged, false)
     },
 
     apply(batch) {
@@ -377,7 +388,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       const changes: FleetChanges = {
         agents: [...unsavedAgents].flatMap((id) => {
           const e = agents.get(id)
-          return e ? [{ agentId: id, facts: JSON.stringify(e.facts) }] : []
+          return e ? [{ agentId: id, facts: JSON.stringify(e.facts), view: e.encoded }] : []
         }),
         removedAgents: [...removedAgents],
         checkpoints: new Map(unsavedCheckpoints),

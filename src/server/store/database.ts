@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
-import pg from 'pg'
 import { migrations } from './migrations.js'
 
 export interface CheckpointTable {
@@ -18,6 +17,8 @@ export interface CheckpointTable {
 export interface AgentSnapshotTable {
   agent_id: string
   facts: string
+  /** The agent's judged status as served (JSON), saved with the facts it came from. */
+  view: string | null
   updated_at: number
 }
 
@@ -67,6 +68,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>
   let dialect: Dialect
   if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+    // Loaded only when asked for: most installs never need a PostgreSQL driver in memory.
+    const { default: pg } = await import('pg')
     // BIGINT columns hold epoch milliseconds: they fit in a JS number.
     pg.types.setTypeParser(20, (v) => Number(v))
     db = new Kysely<Database>({

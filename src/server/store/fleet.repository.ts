@@ -8,13 +8,15 @@ import type { Store } from './database.js'
 
 export interface FleetSnapshot {
   agents: AgentFacts[]
+  /** Saved read models by agent id (JSON), where there is one. */
+  views: Map<string, string>
   checkpoints: Map<string, unknown>
   kv: Map<string, unknown>
 }
 
 export interface FleetChanges {
   /** Agent facts, already JSON-encoded (they are frozen at the moment the changes were taken). */
-  agents: { agentId: string; facts: string }[]
+  agents: { agentId: string; facts: string; view: string | null }[]
   removedAgents: string[]
   checkpoints: Map<string, unknown>
   addedSwitches: ModelSwitchEvent[]
@@ -44,12 +46,13 @@ export function createFleetRepository(store: Store): FleetRepository {
   return {
     async load() {
       const [agents, checkpoints, kv] = await Promise.all([
-        db.selectFrom('agent_snapshots').select(['agent_id', 'facts']).execute(),
+        db.selectFrom('agent_snapshots').select(['agent_id', 'facts', 'view']).execute(),
         db.selectFrom('ingest_checkpoints').select(['key', 'position']).execute(),
         db.selectFrom('kv').select(['key', 'value']).execute(),
       ])
       return {
         agents: agents.map((r) => JSON.parse(r.facts) as AgentFacts),
+        views: new Map(agents.flatMap((r) => (r.view ? [[r.agent_id, r.view] as const] : []))),
         checkpoints: new Map(checkpoints.map((r) => [r.key, JSON.parse(r.position) as unknown])),
         kv: new Map(kv.map((r) => [r.key, JSON.parse(r.value) as unknown])),
       }
@@ -59,11 +62,17 @@ export function createFleetRepository(store: Store): FleetRepository {
       const now = Date.now()
       await db.transaction().execute(async (trx) => {
         // Multi-row statements: a first save after a large read can hold tens of thousands of rows.
-        for (const rows of chunks(changes.agents.map((a) => ({ agent_id: a.agentId, facts: a.facts, updated_at: now })), 100)) {
+        for (const rows of chunks(changes.agents.map((a) => ({ agent_id: a.agentId, facts: a.facts, view: a.view, updated_at: now })), 100)) {
           await trx
             .insertInto('agent_snapshots')
             .values(rows)
-            .onConflict((oc) => oc.column('agent_id').doUpdateSet((eb) => ({ facts: eb.ref('excluded.facts'), updated_at: eb.ref('excluded.updated_at') })))
+            .onConflict((oc) =>
+              oc.column('agent_id').doUpdateSet((eb) => ({
+                facts: eb.ref('excluded.facts'),
+                view: eb.ref('excluded.view'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
             .execute()
         }
         if (changes.removedAgents.length > 0) {

@@ -48,5 +48,14 @@ export function migrations(_dialect: Dialect): Record<string, Migration> {
         for (const t of ['kv', 'model_switches', 'agent_snapshots', 'ingest_checkpoints']) await db.schema.dropTable(t).execute()
       },
     },
+    // The judged read model of each agent, saved with its facts: a restart serves it at once.
+    '0002_agent_views': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('agent_snapshots').addColumn('view', 'text').execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable('agent_snapshots').dropColumn('view').execute()
+      },
+    },
   }
 }
