@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib'
 import type { AgentModelStatus, ModelStatus, ModelStatusesResponse, ModelSwitchEvent } from '../../shared/model-status.js'
 import type { FallbackDecisionEvent, OpenClawEvent } from './events.js'
 import {
+  FACT_WINDOW,
   applyAttempt,
   applyAuthState,
   applyConfigured,
@@ -80,6 +81,8 @@ interface AgentEntry {
   view: AgentModelStatus | null
   encoded: string | null
   modelEncoded: Map<string, string>
+  /** Records folded since switches were last derived (see `noteRecord`). */
+  sinceDerived: number
 }
 
 export function createFleetState(options: FleetStateOptions): FleetState {
@@ -113,7 +116,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const entry = (agentId: string): AgentEntry => {
     let e = agents.get(agentId)
     if (!e) {
-      e = { facts: createAgentFacts(agentId), view: null, encoded: null, modelEncoded: new Map() }
+      e = { facts: createAgentFacts(agentId), view: null, encoded: null, modelEncoded: new Map(), sinceDerived: 0 }
       agents.set(agentId, e)
       removedAgents.delete(agentId)
     }
@@ -126,7 +129,10 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   }
 
   const applyDecisionTo = (agentId: string, d: FallbackDecisionEvent): void => {
-    if (applyDecision(entry(agentId).facts, d)) mark(agentId)
+    if (applyDecision(entry(agentId).facts, d)) {
+      mark(agentId)
+      noteRecord(agentId)
+    }
   }
 
   const resolvePending = (sessionId: string, agentId: string): void => {
@@ -168,10 +174,16 @@ export function createFleetState(options: FleetStateOptions): FleetState {
           sessionToAgent.set(e.sessionId, e.agentId)
           resolvePending(e.sessionId, e.agentId)
         }
-        if (applyAttempt(entry(e.agentId).facts, e)) mark(e.agentId)
+        if (applyAttempt(entry(e.agentId).facts, e)) {
+          mark(e.agentId)
+          noteRecord(e.agentId)
+        }
         break
       case 'model_changed':
-        if (applyModelChanged(entry(e.agentId).facts, e)) mark(e.agentId)
+        if (applyModelChanged(entry(e.agentId).facts, e)) {
+          mark(e.agentId)
+          noteRecord(e.agentId)
+        }
         break
       case 'fallback_decision': {
         const agentId =
@@ -218,24 +230,43 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     hub.publish('agent_update', topic, { agent: view, timestamp: ts })
   }
 
+  /** Derives the switches the window yields now and records what is new, changed or superseded. */
+  const deriveInto = (agentId: string, e: AgentEntry, outcomes = mergeOutcomes(e.facts)): ModelSwitchEvent[] => {
+    e.sinceDerived = 0
+    const merged = mergeSwitchHistory(e.facts, deriveSwitches(e.facts, outcomes))
+    e.facts.switchHistory = merged.history
+    if (merged.added.length > 0 || merged.removed.length > 0) {
+      // Pending saves must end in the latest word on each switch: added then removed is removed.
+      const removedNow = new Set(merged.removed)
+      const addedNow = new Set(merged.added.map((x) => x.id))
+      addedSwitches = addedSwitches.filter((x) => !removedNow.has(x.id) && !addedNow.has(x.id))
+      addedSwitches.push(...merged.added)
+      removedSwitches = removedSwitches.filter((id) => !addedNow.has(id))
+      removedSwitches.push(...merged.removed)
+      unsavedAgents.add(agentId)
+    }
+    return merged.added
+  }
+
+  /**
+   * The fact window slides: a long read pushes records through it faster than agents are judged.
+   * Deriving switches every half window makes every record, and every pair of neighbours, part of
+   * one derivation before it leaves, so no switch is missed however large a batch is.
+   */
+  const noteRecord = (agentId: string): void => {
+    const e = agents.get(agentId)
+    if (!e) return
+    e.sinceDerived++
+    if (e.sinceDerived >= FACT_WINDOW / 2) deriveInto(agentId, e)
+  }
+
   const recompute = (ids: Iterable<string>, publish: boolean | 'summary'): void => {
     const t = now()
     for (const agentId of ids) {
       const e = agents.get(agentId)
       if (!e) continue
       const outcomes = mergeOutcomes(e.facts)
-      const merged = mergeSwitchHistory(e.facts, deriveSwitches(e.facts, outcomes))
-      e.facts.switchHistory = merged.history
-      if (merged.added.length > 0 || merged.removed.length > 0) {
-        // Pending saves must end in the latest word on each switch: added then removed is removed.
-        const removedNow = new Set(merged.removed)
-        const addedNow = new Set(merged.added.map((x) => x.id))
-        addedSwitches = addedSwitches.filter((x) => !removedNow.has(x.id) && !addedNow.has(x.id))
-        addedSwitches.push(...merged.added)
-        removedSwitches = removedSwitches.filter((id) => !addedNow.has(id))
-        removedSwitches.push(...merged.removed)
-        unsavedAgents.add(agentId)
-      }
+      const added = deriveInto(agentId, e, outcomes)
       const view = computeAgentStatus(e.facts, t, outcomes)
       const encoded = JSON.stringify(view)
       if (encoded === e.encoded) continue
@@ -243,7 +274,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       e.encoded = encoded
       invalidateList()
       lastUpdate = t
-      if (publish === true) publishDiff(agentId, e, merged.added)
+      if (publish === true) publishDiff(agentId, e, added)
       else {
         e.modelEncoded = new Map(view.allModels.map((m) => [m.modelId, JSON.stringify(m)]))
         if (publish === 'summary') hub.publish('agent_update', agentTopic(agentId), { agent: view, timestamp: t })
@@ -280,6 +311,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
           view,
           encoded,
           modelEncoded: new Map(view ? view.allModels.map((m) => [m.modelId, JSON.stringify(m)]) : []),
+          sinceDerived: 0,
         })
         if (!view) unjudged.push(facts.agentId)
         for (const a of facts.attempts) sessionToAgent.set(a.sessionId, facts.agentId)

@@ -310,6 +310,17 @@ export function mergeSwitchHistory(
   }
   facts.knownSwitches = nextKnown
   const gone = new Set(removed)
+  // A switch read from a transcript whose facts left the window before the log stated it is
+  // still the same switch: the log's word replaces it here too.
+  const logSwitches = derived.filter((s) => s.source === 'log')
+  const statedByLog = (s: ModelSwitchEvent): boolean =>
+    s.source !== 'log' &&
+    logSwitches.some((l) => l.fromModel === s.fromModel && l.toModel === s.toModel && Math.abs(l.timestamp - s.timestamp) <= SAME_SWITCH_MS)
+  for (const s of facts.switchHistory) {
+    if (s.id in nextKnown || gone.has(s.id) || !statedByLog(s)) continue
+    gone.add(s.id)
+    removed.push(s.id)
+  }
   const kept = facts.switchHistory.filter((s) => !(s.id in nextKnown) && !gone.has(s.id))
   const history = [...derived, ...kept].sort((a, b) => b.timestamp - a.timestamp || a.id.localeCompare(b.id)).slice(0, SWITCH_MEMORY)
   return { history, added, removed }

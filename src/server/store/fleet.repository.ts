@@ -4,6 +4,7 @@
  */
 import { clockTime, type ModelSwitchEvent, type SwitchReason } from '../../shared/model-status.js'
 import type { AgentFacts } from '../core/agent-facts.js'
+import { sql } from 'kysely'
 import type { Store } from './database.js'
 
 export interface FleetSnapshot {
@@ -29,6 +30,9 @@ export interface FleetRepository {
   save(changes: FleetChanges): Promise<void>
   listSwitches(agentId: string, limit: number): Promise<{ switches: ModelSwitchEvent[]; total: number }>
 }
+
+/** A switch read from a transcript and the same switch stated by the log lie at most this far apart. */
+const SAME_SWITCH_MS = 120_000
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = []
@@ -129,6 +133,19 @@ export function createFleetRepository(store: Store): FleetRepository {
               })),
             )
             .execute()
+        }
+        // The log's word on a switch wins wherever the same switch was also read from a transcript,
+        // however far apart in time the two were read.
+        const touched = [...new Set(changes.addedSwitches.filter((s) => s.source === 'log').map((s) => s.agentId))]
+        for (const ids of chunks(touched, 500)) {
+          await sql`
+            DELETE FROM model_switches
+            WHERE source <> 'log' AND agent_id IN (${sql.join(ids)}) AND EXISTS (
+              SELECT 1 FROM model_switches AS l
+              WHERE l.agent_id = model_switches.agent_id AND l.source = 'log'
+                AND l.from_model = model_switches.from_model AND l.to_model = model_switches.to_model
+                AND l.timestamp BETWEEN model_switches.timestamp - ${SAME_SWITCH_MS} AND model_switches.timestamp + ${SAME_SWITCH_MS}
+            )`.execute(trx)
         }
       })
     },

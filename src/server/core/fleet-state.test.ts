@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import type { ModelAttemptEvent, OpenClawEvent } from './events.js'
+import { createFleetState } from './fleet-state.js'
+import { createHub } from '../ws/hub.js'
+
+const T0 = 1_795_344_000_000
+let n = 0
+
+function turn(at: number, session = 's1'): ModelAttemptEvent[] {
+  const base = { kind: 'model_attempt' as const, agentId: 'a', sessionId: session, runId: null, source: 'transcript' as const, httpStatus: null, message: null, usage: null }
+  return [
+    { ...base, eventId: `e${++n}`, provider: 'p', model: 'primary', at, outcome: 'started', reason: null, turnStart: true },
+    { ...base, eventId: `e${++n}`, provider: 'p', model: 'primary', at: at + 1, outcome: 'failed', reason: 'rate_limit', turnStart: false },
+    { ...base, eventId: `e${++n}`, provider: 'b', model: 'fallback', at: at + 2, outcome: 'started', reason: null, turnStart: false },
+    {
+      ...base,
+      eventId: `e${++n}`,
+      provider: 'b',
+      model: 'fallback',
+      at: at + 3,
+      outcome: 'succeeded',
+      reason: null,
+      turnStart: false,
+      usage: { input: 1, output: 1, cacheRead: 0, cacheWrite: 0, total: 2, costUsd: 0 },
+    },
+  ]
+}
+
+const configured: OpenClawEvent = {
+  kind: 'agent_configured',
+  agentId: 'a',
+  name: 'A',
+  config: { primary: 'p/primary', fallbacks: ['b/fallback'] },
+  stateDir: '/s',
+  layout: 'legacy',
+  authProfiles: {},
+}
+
+describe('fleet state', () => {
+  it('records every switch of a history far longer than the fact window, even in one batch', () => {
+    const fleet = createFleetState({ now: () => T0 + 10 ** 9, hub: createHub() })
+    const events: OpenClawEvent[] = [configured]
+    for (let i = 0; i < 1000; i++) events.push(...turn(T0 + i * 60_000))
+    fleet.apply({ events, checkpoints: { f: 1 }, rejected: [] })
+    const changes = fleet.drainChanges()!
+    expect(changes.addedSwitches).toHaveLength(1000)
+    expect(new Set(changes.addedSwitches.map((s) => s.id)).size).toBe(1000)
+    expect(fleet.get('a')!.allModels.find((m) => m.modelId === 'b/fallback')!.tokens.total).toBe(2000)
+  })
+
+  it('in quiet mode it folds without per-model messages, then goes live with one update per agent', () => {
+    let t = T0
+    const hub = createHub()
+    const seen: string[] = []
+    hub.subscribe({ send: (m) => (seen.push((JSON.parse(m) as { type: string }).type), true) }, ['agents'])
+    const fleet = createFleetState({ now: () => t, hub, quietRecomputeMs: 1000 })
+    fleet.setLive(false)
+    fleet.apply({ events: [configured, ...turn(T0)], checkpoints: {}, rejected: [] })
+    t += 10
+    fleet.apply({ events: turn(T0 + 60_000), checkpoints: {}, rejected: [] })
+    fleet.setLive(true)
+    expect(seen.every((type) => type === 'agent_update')).toBe(true)
+    expect(fleet.get('a')!.currentModel?.modelId).toBe('b/fallback')
+    seen.length = 0
+    fleet.apply({ events: turn(T0 + 120_000), checkpoints: {}, rejected: [] })
+    expect(seen).toContain('model_switch_event')
+  })
+
+  it('puts back changes whose save failed, keeping newer checkpoints', () => {
+    const fleet = createFleetState({ now: () => T0, hub: createHub() })
+    fleet.apply({ events: [configured, ...turn(T0)], checkpoints: { f: 1 }, rejected: [] })
+    const failed = fleet.drainChanges()!
+    fleet.apply({ events: [], checkpoints: { f: 2 }, rejected: [] })
+    fleet.requeue(failed)
+    const retry = fleet.drainChanges()!
+    expect(retry.checkpoints.get('f')).toBe(2)
+    expect(retry.agents.map((a) => a.agentId)).toEqual(['a'])
+    expect(retry.addedSwitches).toHaveLength(1)
+  })
+})
