@@ -97,8 +97,9 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const removedAgents = new Set<string>()
   const unsavedCheckpoints = new Map<string, unknown>()
   let unsavedPending = false
-  let addedSwitches: ModelSwitchEvent[] = []
-  let removedSwitches: string[] = []
+  // Pending switch writes, by id: the latest word on each switch wins (added then removed is removed).
+  const addedSwitches = new Map<string, ModelSwitchEvent>()
+  const removedSwitches = new Set<string>()
   let listCache: string | null = null
   let gzipCache: Buffer | null = null
   let listVersion = 0
@@ -236,13 +237,14 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     const merged = mergeSwitchHistory(e.facts, deriveSwitches(e.facts, outcomes))
     e.facts.switchHistory = merged.history
     if (merged.added.length > 0 || merged.removed.length > 0) {
-      // Pending saves must end in the latest word on each switch: added then removed is removed.
-      const removedNow = new Set(merged.removed)
-      const addedNow = new Set(merged.added.map((x) => x.id))
-      addedSwitches = addedSwitches.filter((x) => !removedNow.has(x.id) && !addedNow.has(x.id))
-      addedSwitches.push(...merged.added)
-      removedSwitches = removedSwitches.filter((id) => !addedNow.has(id))
-      removedSwitches.push(...merged.removed)
+      for (const id of merged.removed) {
+        addedSwitches.delete(id)
+        removedSwitches.add(id)
+      }
+      for (const x of merged.added) {
+        removedSwitches.delete(x.id)
+        addedSwitches.set(x.id, x)
+      }
       unsavedAgents.add(agentId)
     }
     return merged.added
@@ -412,8 +414,8 @@ export function createFleetState(options: FleetStateOptions): FleetState {
         removedAgents.size === 0 &&
         unsavedCheckpoints.size === 0 &&
         !unsavedPending &&
-        addedSwitches.length === 0 &&
-        removedSwitches.length === 0
+        addedSwitches.size === 0 &&
+        removedSwitches.size === 0
       ) {
         return null
       }
@@ -424,16 +426,16 @@ export function createFleetState(options: FleetStateOptions): FleetState {
         }),
         removedAgents: [...removedAgents],
         checkpoints: new Map(unsavedCheckpoints),
-        addedSwitches,
-        removedSwitches,
+        addedSwitches: [...addedSwitches.values()],
+        removedSwitches: [...removedSwitches],
         kv: unsavedPending ? new Map([[PENDING_KEY, pending]]) : new Map(),
       }
       unsavedAgents.clear()
       removedAgents.clear()
       unsavedCheckpoints.clear()
       unsavedPending = false
-      addedSwitches = []
-      removedSwitches = []
+      addedSwitches.clear()
+      removedSwitches.clear()
       return changes
     },
 
@@ -442,8 +444,9 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       for (const id of changes.removedAgents) if (!agents.has(id)) removedAgents.add(id)
       for (const [k, v] of changes.checkpoints) if (!unsavedCheckpoints.has(k)) unsavedCheckpoints.set(k, v)
       if (changes.kv.size > 0) unsavedPending = true
-      addedSwitches = [...changes.addedSwitches, ...addedSwitches]
-      removedSwitches = [...changes.removedSwitches, ...removedSwitches]
+      // What happened since the failed save is newer and wins.
+      for (const x of changes.addedSwitches) if (!addedSwitches.has(x.id) && !removedSwitches.has(x.id)) addedSwitches.set(x.id, x)
+      for (const id of changes.removedSwitches) if (!addedSwitches.has(id)) removedSwitches.add(id)
     },
 
     get stats() {
