@@ -3,5 +3,5 @@ import { execFileSync } from 'node:child_process'
 import { repoRoot } from './test-server.js'
 
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' })
+  execFileSync(process.execPath, ['scripts/build-server.js'], { cwd: repoRoot, stdio: 'inherit' })
 }
