@@ -4,6 +4,7 @@
  */
 import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
 import { readJsonlRecords, type JsonlRecordsOutput } from './jsonl-records.reader.js'
+import { parseSlimMessageLine } from './transcript-line.slim.js'
 import {
   initialTranscriptState,
   translateTranscriptEntry,
@@ -35,5 +36,6 @@ export function readTranscriptFile(
     initialTranscriptState,
     out,
     maxBytes,
+    parseSlimMessageLine,
   )
 }
