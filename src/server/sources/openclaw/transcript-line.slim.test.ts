@@ -20,7 +20,7 @@ function lines(): { agentId: string; sessionId: string; lines: string[] }[] {
 function events(parse: (line: string) => unknown) {
   return lines().map(({ agentId, sessionId, lines: ls }) => {
     const state = initialTranscriptState()
-    return ls.flatMap((l) => {
+    return ls.flatMap((l): unknown[] => {
       const r = translateTranscriptEntry(parse(l), { agentId, sessionId, state })
       return 'reject' in r ? [r] : r.events
     })
