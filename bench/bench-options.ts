@@ -11,6 +11,8 @@ export interface IngestParams {
   /** Total transcript + trajectory JSON bytes to spread over the SQLite agents. */
   sqliteBytes: number
   readyTimeoutMs: number
+  /** How long to wait, idle, for the server's memory to settle after the first read. */
+  settleTimeoutMs: number
 }
 
 export interface FreshnessParams {
@@ -44,13 +46,13 @@ export interface BenchOptions {
 const MiB = 1024 * 1024
 
 const FULL = {
-  ingest: { legacyAgents: 150, sqliteAgents: 50, legacyBytes: 1024 * MiB, sqliteBytes: 200 * MiB, readyTimeoutMs: 15 * 60_000 },
+  ingest: { legacyAgents: 150, sqliteAgents: 50, legacyBytes: 1024 * MiB, sqliteBytes: 200 * MiB, readyTimeoutMs: 15 * 60_000, settleTimeoutMs: 60_000 },
   freshness: { legacyAgents: 50, sqliteAgents: 50, samples: 600, writesPerSecond: 20, drainMs: 5_000 },
   statuses: { legacyAgents: 500, sqliteAgents: 500, durationSec: 10, connections: 10 },
 } satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses'>
 
 const QUICK = {
-  ingest: { legacyAgents: 16, sqliteAgents: 4, legacyBytes: 64 * MiB, sqliteBytes: 16 * MiB, readyTimeoutMs: 3 * 60_000 },
+  ingest: { legacyAgents: 16, sqliteAgents: 4, legacyBytes: 64 * MiB, sqliteBytes: 16 * MiB, readyTimeoutMs: 3 * 60_000, settleTimeoutMs: 10_000 },
   freshness: { legacyAgents: 10, sqliteAgents: 10, samples: 120, writesPerSecond: 20, drainMs: 3_000 },
   statuses: { legacyAgents: 100, sqliteAgents: 100, durationSec: 3, connections: 10 },
 } satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses'>

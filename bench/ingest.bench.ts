@@ -21,6 +21,9 @@ export interface IngestResult {
     serverBytesRead: number | null
     eventsApplied: number | null
     rssMb: number | null
+    /** RSS once the idle server has given back what parsing borrowed (V8 shrinks its heap when idle). */
+    settledRssMb: number | null
+    settledAfterMs: number | null
     hwmMb: number | null
     agentsListed: number
     agentsWithActivity: number
@@ -61,6 +64,19 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
     // Let the heap settle a moment so RSS is the steady state after ingest, not the last burst.
     await new Promise((r) => setTimeout(r, 1_000))
     const memory = cold.memory()
+    // Then leave it idle: V8 hands back the heap it grew for the read after a while of idleness.
+    let settledRssMb = memory?.rssMb ?? null
+    let settledAfterMs: number | null = null
+    const idleSince = performance.now()
+    while (performance.now() - idleSince < params.settleTimeoutMs) {
+      await new Promise((r) => setTimeout(r, 1_000))
+      const now = cold.memory()?.rssMb ?? null
+      if (now !== null && settledRssMb !== null && now < settledRssMb * 0.9) {
+        settledRssMb = now
+        settledAfterMs = performance.now() - idleSince + 1_000
+        break
+      }
+    }
     const statuses = await getJson<StatusesBody>(`${cold.baseUrl}/api/agents/model-statuses`, token, 30_000)
     const agents = statuses.body?.agents ?? []
     const coldResult: IngestResult['cold'] = {
@@ -70,6 +86,8 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
       serverBytesRead: cold.healthz.ingest?.bytesRead ?? null,
       eventsApplied: cold.healthz.ingest?.eventsApplied ?? null,
       rssMb: memory?.rssMb ?? null,
+      settledRssMb,
+      settledAfterMs,
       hwmMb: memory?.hwmMb ?? null,
       agentsListed: agents.length,
       agentsWithActivity: agents.filter((a) => a.lastActivityAt !== null).length,
