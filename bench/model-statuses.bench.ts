@@ -31,6 +31,8 @@ export interface StatusesResult {
   gzip: LoadResult | null
   /** A poller that already has the current list: `If-None-Match` → 304. */
   notModified: LoadResult | null
+  /** One client at a time, gzip: the latency of a request that does not queue behind others. */
+  singleGzip: LoadResult | null
   baseline: LoadResult | null
 }
 
@@ -121,6 +123,7 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
     let switchboard: LoadResult
     let gzip: LoadResult | null = null
     let notModified: LoadResult | null = null
+    let singleGzip: LoadResult | null = null
     let body: string
     let listed = 0
     try {
@@ -139,6 +142,8 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
       const etag = zipped.headers.get('etag')
       log(`  again with Accept-Encoding: gzip (${(zippedBytes / 1024).toFixed(0)} KiB)…`)
       gzip = await load(url, token, params, zippedBytes, { 'accept-encoding': 'gzip' })
+      log('  again with gzip, one connection…')
+      singleGzip = await load(url, token, { ...params, connections: 1 }, zippedBytes, { 'accept-encoding': 'gzip' })
       if (etag) {
         log('  again with If-None-Match (a poller that is up to date)…')
         notModified = await load(url, token, params, 0, { 'if-none-match': etag })
@@ -157,7 +162,7 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
     } finally {
       await bare.stop()
     }
-    return { agents, agentsListed: listed, switchboard, gzip, notModified, baseline }
+    return { agents, agentsListed: listed, switchboard, gzip, notModified, singleGzip, baseline }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }

@@ -109,6 +109,7 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
       ...verdict('GET model-statuses p99'),
     ])
     if (s.gzip) rows.push(['GET statuses', `  gzip (${f(s.gzip.responseBytes / 1024, 0)} KiB on the wire)`, line(s.gzip), '', ''])
+    if (s.singleGzip) rows.push(['GET statuses', '  gzip, one connection', line(s.singleGzip), '', ''])
     if (s.notModified) rows.push(['GET statuses', '  If-None-Match → 304', line(s.notModified), '', ''])
     rows.push(['GET statuses', 'bare Fastify, same body', s.baseline ? line(s.baseline) : '–', '', ''])
   }

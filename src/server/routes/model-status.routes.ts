@@ -12,10 +12,9 @@ export const modelStatusRoutes: FastifyPluginAsync = async (app) => {
     reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding')
     if (req.headers['if-none-match'] === etag) return reply.code(304).send()
     reply.type('application/json; charset=utf-8')
-    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
-      return reply.header('content-encoding', 'gzip').send(app.fleet.listCompressed().gzip)
-    }
-    return reply.send(app.fleet.listEncoded())
+    const list = app.fleet.listCompressed()
+    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(list.gzip)
+    return reply.send(list.raw)
   })
 
   app.get<{ Params: { agentId: string } }>('/api/agents/:agentId/model-status', async (req, reply) => {
