@@ -33,6 +33,17 @@ export interface FailureShape {
 export type FailingOutcome = Exclude<AttemptOutcome, 'ok'>
 
 export const IDLE_TIMEOUT_MESSAGE = 'LLM idle timeout (8s): no response from model'
+
+/** The `custom` entry both releases write when an attempt hits the idle timeout. */
+export function idleTimeoutPromptError(o: { at: number; runId: string; sessionId: string; provider: string; model: string; api: string }): {
+  customType: 'openclaw:prompt-error'
+  data: Record<string, unknown>
+} {
+  return {
+    customType: 'openclaw:prompt-error',
+    data: { timestamp: o.at, runId: o.runId, sessionId: o.sessionId, provider: o.provider, model: o.model, api: o.api, error: IDLE_TIMEOUT_MESSAGE },
+  }
+}
 export const RETRY_PREFIX = '[Retry after the previous model attempt failed or timed out]\n\n'
 export const TURN_ABORTED_TEXT =
   '<turn_aborted>\nThe previous turn was interrupted. Any running background processes may still be active. ' +

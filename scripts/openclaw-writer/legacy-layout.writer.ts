@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { splitModelRef } from '../../src/shared/model-status.js'
 import { serialiseUsageStats } from './auth-state.rules.js'
-import { IDLE_TIMEOUT_MESSAGE, RETRY_PREFIX } from './failure-catalogue.js'
+import { idleTimeoutPromptError, RETRY_PREFIX } from './failure-catalogue.js'
 import { DUMMY_SECRETS, renderConfig, writeConfigFile } from './openclaw-config.js'
 import { skillsSnapshot, systemPromptReport } from './session-extras.js'
 import { zeroUsage, type PlannedAttempt, type TurnPlan } from './turn-plan.js'
@@ -189,18 +189,7 @@ export const createLegacyLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
             bootstrap(attempt.endAt + 2)
             break
           case 'timeout':
-            c.add('custom', attempt.endAt, {
-              customType: 'openclaw:prompt-error',
-              data: {
-                timestamp: attempt.endAt,
-                runId,
-                sessionId,
-                provider: attempt.provider,
-                model: attempt.modelId,
-                api,
-                error: IDLE_TIMEOUT_MESSAGE,
-              },
-            })
+            c.add('custom', attempt.endAt, idleTimeoutPromptError({ at: attempt.endAt, runId, sessionId, provider: attempt.provider, model: attempt.modelId, api }))
             break
           case 'rate_limit':
           case 'auth':

@@ -11,7 +11,7 @@ import {
   GLOBAL_SCHEMA_VERSION,
 } from './agent-schema.sql.js'
 import { serialiseUsageStats } from './auth-state.rules.js'
-import { IDLE_TIMEOUT_MESSAGE, RETRY_PREFIX, TURN_ABORTED_TEXT } from './failure-catalogue.js'
+import { IDLE_TIMEOUT_MESSAGE, idleTimeoutPromptError, RETRY_PREFIX, TURN_ABORTED_TEXT } from './failure-catalogue.js'
 import { DUMMY_SECRETS, renderConfig, writeConfigFile } from './openclaw-config.js'
 import { harness, skillsSnapshot, systemPromptReport, TOOLS } from './session-extras.js'
 import type { PlannedAttempt, PlannedUsage, TurnPlan } from './turn-plan.js'
@@ -581,18 +581,7 @@ export const createSqliteLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
             break
           }
           case 'timeout': {
-            c.add('custom', attempt.endAt, {
-              customType: 'openclaw:prompt-error',
-              data: {
-                timestamp: attempt.endAt,
-                runId,
-                sessionId,
-                provider: attempt.provider,
-                model: attempt.modelId,
-                api,
-                error: IDLE_TIMEOUT_MESSAGE,
-              },
-            })
+            c.add('custom', attempt.endAt, idleTimeoutPromptError({ at: attempt.endAt, runId, sessionId, provider: attempt.provider, model: attempt.modelId, api }))
             c.add('message', attempt.endAt + 12, {
               message: {
                 role: 'assistant',
