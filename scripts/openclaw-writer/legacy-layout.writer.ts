@@ -8,7 +8,7 @@ import { DUMMY_SECRETS, renderConfig, writeConfigFile } from './openclaw-config.
 import { skillsSnapshot, systemPromptReport } from './session-extras.js'
 import { zeroUsage, type PlannedAttempt, type TurnPlan } from './turn-plan.js'
 import type { UsageStats } from './types.js'
-import { sessionKeyOf, type AgentRecord, type LayoutContext, type LayoutFactory, type LayoutTurnWrite } from './writer-model.js'
+import { resetSession, sessionKeyOf, type AgentRecord, type LayoutContext, type LayoutFactory, type LayoutTurnWrite } from './writer-model.js'
 
 type SessionEntry = Record<string, unknown>
 
@@ -118,12 +118,7 @@ export const createLegacyLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
 
     startSession(agent, at) {
       const sessionId = ctx.random.uuid()
-      agent.sessionId = sessionId
-      agent.sessionStartedAt = at
-      agent.lastEntryId = null
-      agent.lastSnapshotRef = null
-      agent.sessionCostUsd = 0
-      agent.history = []
+      resetSession(agent, sessionId, at)
       const file = transcriptPath(ctx.stateDir, agent.id, sessionId)
       mkdirSync(sessionsDir(ctx.stateDir, agent.id), { recursive: true })
       const { provider, model } = splitModelRef(agent.chain.primary)

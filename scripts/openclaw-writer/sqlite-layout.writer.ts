@@ -18,6 +18,7 @@ import type { PlannedAttempt, PlannedUsage, TurnPlan } from './turn-plan.js'
 import { zeroUsage } from './turn-plan.js'
 import type { UsageStats } from './types.js'
 import {
+  resetSession,
   sessionKeyOf,
   type AgentRecord,
   type HistoryMessage,
@@ -503,12 +504,7 @@ export const createSqliteLayoutWriter: LayoutFactory = (ctx: LayoutContext) => {
     startSession(agent, at, previousSessionId) {
       const h = agentDb(agent.id, at)
       const sessionId = ctx.random.uuid()
-      agent.sessionId = sessionId
-      agent.sessionStartedAt = at
-      agent.lastEntryId = null
-      agent.lastSnapshotRef = null
-      agent.sessionCostUsd = 0
-      agent.history = []
+      resetSession(agent, sessionId, at)
       const cursor: Cursor = { seq: 0, trajectorySeq: 0 }
       cursors.set(agent.id, cursor)
       const key = sessionKeyOf(agent.id)

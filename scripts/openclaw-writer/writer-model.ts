@@ -95,3 +95,13 @@ export interface LayoutContext {
 export type LayoutFactory = (ctx: LayoutContext) => LayoutWriter
 
 export const sessionKeyOf = (agentId: string): string => `agent:${agentId}:main`
+
+/** Points an agent at a fresh session: what both layouts do before writing its first entry. */
+export function resetSession(agent: AgentRecord, sessionId: string, at: number): void {
+  agent.sessionId = sessionId
+  agent.sessionStartedAt = at
+  agent.lastEntryId = null
+  agent.lastSnapshotRef = null
+  agent.sessionCostUsd = 0
+  agent.history = []
+}
