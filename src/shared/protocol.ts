@@ -4,6 +4,7 @@
  * strictly increasing, so a client that reconnects with `since=<seq>` gets exactly what it missed.
  */
 import type { AgentModelStatus, ModelError, ModelStatus, ModelSwitchEvent } from './model-status.js'
+import type { AgentOfflineData, HostAgent, InitialMetricsData, MetricsUpdateData } from './agent-hosts.js'
 
 export const WS_PATH = '/ws'
 export const WS_SUBPROTOCOL = 'switchboard.v1'
@@ -47,6 +48,25 @@ export interface ServerDataMessages {
   model_error: ModelErrorData
   agent_update: AgentUpdateData
   agent_removed: AgentRemovedData
+  /** Seed 003, topic `pool:<id>`. `initial_metrics` comes once, when a client subscribes to the pool. */
+  initial_metrics: InitialMetricsData
+  metrics_update: MetricsUpdateData
+  agent_offline: AgentOfflineData
+  /** A registered agent was created or changed (name, pool, tags, credentials), on `pool:<id>`. */
+  host_agent_update: HostAgentUpdateData
+  /** A registered agent was deleted, or moved to another pool, on the old `pool:<id>`. */
+  host_agent_removed: HostAgentRemovedData
+}
+
+export interface HostAgentUpdateData {
+  agent: HostAgent
+  timestamp: number
+}
+
+export interface HostAgentRemovedData {
+  agent_id: string
+  pool_id: string
+  timestamp: number
 }
 
 export type ServerDataType = keyof ServerDataMessages
@@ -86,6 +106,9 @@ export type ClientMessage =
   | { type: 'unsubscribe'; topics: string[] }
   | { type: 'ping'; t?: number }
 
-/** Topics: `agents` carries every agent's messages; `agent:<id>` one agent's. */
+/**
+ * Topics: `agents` carries every agent's messages; `agent:<id>` one agent's; `pool:<id>` one pool's
+ * host metrics and registry changes; `pools` every pool's.
+ */
 export const TOPIC_AGENTS = 'agents'
 export const agentTopic = (agentId: string): string => `agent:${agentId}`
