@@ -52,7 +52,7 @@ describe('fleet state', () => {
     let t = T0
     const hub = createHub()
     const seen: string[] = []
-    hub.subscribe({ send: (m) => (seen.push((JSON.parse(m) as { type: string }).type), true) }, ['agents'])
+    hub.subscribe({ send: (m) => (seen.push(m.type), true) }, ['agents'])
     const fleet = createFleetState({ now: () => t, hub, quietRecomputeMs: 1000 })
     fleet.setLive(false)
     fleet.apply({ events: [configured, ...turn(T0)], checkpoints: {}, rejected: [] })

@@ -5,8 +5,8 @@ function collector(): HubSubscriber & { got: { type: string; seq: number; topic:
   const got: { type: string; seq: number; topic: string }[] = []
   return {
     got,
-    send(encoded) {
-      got.push(JSON.parse(encoded) as { type: string; seq: number; topic: string })
+    send(msg) {
+      got.push(JSON.parse(msg.encoded) as { type: string; seq: number; topic: string })
       return true
     },
   }
@@ -64,10 +64,56 @@ describe('hub', () => {
 
   it('encodes each message once for all subscribers', () => {
     const hub = createHub()
-    const seen: string[] = []
-    for (let i = 0; i < 3; i++) hub.subscribe({ send: (e) => (seen.push(e), true) }, ['agents'])
+    const seen: Buffer[] = []
+    for (let i = 0; i < 3; i++) hub.subscribe({ send: (m) => (seen.push(m.frame()), true) }, ['agents'])
     hub.publish('agent_removed', 'agent:a', data('a'))
     expect(new Set(seen).size).toBe(1)
     expect(seen).toHaveLength(3)
+  })
+
+  it('delivers a message once to a subscriber of both its topic and a matching pattern', () => {
+    const hub = createHub()
+    const both = collector()
+    hub.subscribe(both, ['agent:a', 'agents'])
+    hub.publish('agent_removed', 'agent:a', data('a'))
+    expect(both.got).toHaveLength(1)
+    hub.unsubscribe(both, ['agents'])
+    hub.publish('agent_removed', 'agent:b', data('b'))
+    hub.publish('agent_removed', 'agent:a', data('a'))
+    expect(both.got.map((m) => m.seq)).toEqual([1, 3])
+  })
+
+  it('keeps the seed form next to the envelope, and frames both as WebSocket text frames', () => {
+    const hub = createHub({ now: () => 7 })
+    const metrics = { agent_id: 'h1', status: 'offline' as const, last_update_time: null }
+    const msg = hub.publish('agent_offline', 'pool:p', { pool_id: 'p', metrics })
+    expect(JSON.parse(msg.encoded)).toEqual({ type: 'agent_offline', seq: 1, topic: 'pool:p', timestamp: 7, data: { pool_id: 'p', metrics } })
+    expect(JSON.parse(msg.plain())).toEqual({ type: 'agent_offline', pool_id: 'p', metrics })
+    const frame = msg.frame()
+    expect(frame[0]).toBe(0x81)
+    const len = frame[1] === 126 ? frame.readUInt16BE(2) : frame[1]!
+    expect(frame.subarray(frame.length - len).toString()).toBe(msg.encoded)
+  })
+
+  it('publishes a batch with consecutive seqs and joins its frames once for every subscriber', () => {
+    const hub = createHub()
+    const batches: Buffer[] = []
+    const single = collector()
+    for (let i = 0; i < 2; i++) hub.subscribe({ send: () => true, sendBatch: (b) => (batches.push(b.frames()), true) }, ['pools'])
+    hub.subscribe(single, ['pool:p'])
+    const items = ['a', 'b', 'c'].map((id) => ({
+      type: 'agent_offline' as const,
+      data: { pool_id: 'p', metrics: { agent_id: id, status: 'offline' as const, last_update_time: null } },
+    }))
+    const batch = hub.publishBatch('pool:p', items)!
+    expect(batch.messages.map((m) => m.seq)).toEqual([1, 2, 3])
+    expect(batches).toHaveLength(2)
+    expect(batches[0]).toBe(batches[1])
+    expect(batches[0]!.length).toBe(batch.messages.reduce((n, m) => n + m.frame().length, 0))
+    expect(single.got.map((m) => m.seq)).toEqual([1, 2, 3])
+    expect(hub.publishBatch('pool:p', [])).toBeNull()
+    // A batch is history like any message.
+    const late = collector()
+    expect(hub.subscribe(late, ['pool:p'], 1)).toMatchObject({ replayed: 2 })
   })
 })

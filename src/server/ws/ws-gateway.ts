@@ -2,11 +2,19 @@
  * WebSocket endpoint `/ws`: authenticated (Authorization header, a `bearer.<token>` subprotocol, or
  * an `auth` first message), Origin-checked, topic subscriptions with `since=<seq>` resume,
  * ping/pong liveness, and a bounded send buffer per client so one slow client hurts nobody else.
+ *
+ * The seed's own paths are served by the same code with the same auth: `/ws/agent-pools/{pool_id}/metrics`
+ * (seed 003) sends the seed's messages without the envelope.
+ *
+ * Messages are written as frames built once by the hub (server frames are unmasked, so every client
+ * gets the same bytes): a batch of a hundred updates costs one socket write per client.
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, WebSocket } from 'ws'
 import {
+  type ServerDataMessages,
+  type ServerDataType,
   WS_PATH,
   WS_SUBPROTOCOL,
   WS_TOKEN_PROTOCOL_PREFIX,
@@ -14,7 +22,8 @@ import {
   type ServerControlMessages,
 } from '../../shared/protocol.js'
 import { bearerFrom } from '../auth/token.js'
-import type { Hub, HubSubscriber } from './hub.js'
+import type { Hub, HubMessage, HubSubscriber, TopicBatch } from './hub.js'
+import { textFrame } from './ws-frame.js'
 import type { Metrics } from '../http/metrics.js'
 
 export interface WsGatewayOptions {
@@ -33,6 +42,35 @@ export interface WsGatewayOptions {
   authTimeoutMs?: number
   /** Largest accepted client message. Default is 64 KiB. */
   maxPayload?: number
+  /** State to send when a client subscribes to a topic (e.g. `initial_metrics` for `pool:<id>`). Default is none. */
+  snapshot?: (topic: string) => SnapshotMessage[]
+}
+
+export interface SnapshotMessage<T extends ServerDataType = ServerDataType> {
+  type: T
+  topic: string
+  data: ServerDataMessages[T]
+}
+
+/** Seed paths that carry one topic's messages in the seed's own form, and which types they carry. */
+interface SeedRoute {
+  topic: string
+  types: ReadonlySet<ServerDataType>
+}
+
+const POOL_METRICS_PATH = /^\/ws\/agent-pools\/([^/]{1,200})\/metrics$/
+const POOL_METRICS_TYPES: ReadonlySet<ServerDataType> = new Set(['initial_metrics', 'metrics_update', 'agent_offline'])
+
+function seedRoute(pathname: string): SeedRoute | null {
+  const m = POOL_METRICS_PATH.exec(pathname)
+  if (!m) return null
+  let pool: string
+  try {
+    pool = decodeURIComponent(m[1]!)
+  } catch {
+    return null
+  }
+  return { topic: `pool:${pool}`, types: POOL_METRICS_TYPES }
 }
 
 export interface WsGateway {
@@ -84,14 +122,15 @@ export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGa
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const url = new URL(req.url ?? '/', 'http://localhost')
-    if (url.pathname !== WS_PATH) return reject(socket, 404, 'Not Found')
+    const seed = url.pathname === WS_PATH ? null : seedRoute(url.pathname)
+    if (url.pathname !== WS_PATH && !seed) return reject(socket, 404, 'Not Found')
     if (!originAllowed(req, allowed)) {
       log.warn({ origin: req.headers.origin }, 'websocket origin rejected')
       return reject(socket, 403, 'Forbidden')
     }
     const presented = bearerFrom(req.headers.authorization) ?? tokenFromProtocols(req.headers['sec-websocket-protocol'])
     if (presented !== null && !options.checkToken(presented)) return reject(socket, 401, 'Unauthorized')
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url, presented !== null))
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, socket, url, presented !== null, seed))
   }
 
   const control = <K extends keyof ServerControlMessages>(ws: WebSocket, type: K, data: ServerControlMessages[K]): void => {
@@ -100,34 +139,63 @@ export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGa
     }
   }
 
-  const onConnection = (ws: WebSocket, url: URL, authed: boolean): void => {
+  const onConnection = (ws: WebSocket, socket: Duplex, url: URL, authed: boolean, seed: SeedRoute | null): void => {
     metrics.wsConnections.inc()
     alive.set(ws, true)
     ws.on('pong', () => alive.set(ws, true))
-    const sub: HubSubscriber = {
-      send(encoded) {
-        if (ws.readyState !== WebSocket.OPEN) return false
-        if (ws.bufferedAmount > maxBuffered) {
-          metrics.wsSlowConsumersDropped.inc()
-          log.warn({ buffered: ws.bufferedAmount }, 'websocket client too slow; disconnected')
-          ws.close(CLOSE_POLICY, 'SWB_WS_SLOW_CONSUMER')
-          // A client that can't drain its buffer won't drain a close frame either.
-          setTimeout(() => ws.terminate(), 1000).unref()
-          return false
+    // ws writes its own frames to this same socket synchronously (no compression, so no queue):
+    // frames written here cannot interleave with them.
+    const write = (frame: Buffer, count: number): boolean => {
+      if (ws.readyState !== WebSocket.OPEN) return false
+      if (ws.bufferedAmount > maxBuffered) {
+        metrics.wsSlowConsumersDropped.inc()
+        log.warn({ buffered: ws.bufferedAmount }, 'websocket client too slow; disconnected')
+        ws.close(CLOSE_POLICY, 'SWB_WS_SLOW_CONSUMER')
+        // A client that can't drain its buffer won't drain a close frame either.
+        setTimeout(() => ws.terminate(), 1000).unref()
+        return false
+      }
+      socket.write(frame)
+      metrics.wsMessagesSent.inc(count)
+      return true
+    }
+    const sub: HubSubscriber = seed
+      ? {
+          send: (msg: HubMessage) => (seed.types.has(msg.type) ? write(msg.plainFrame(), 1) : true),
+          sendBatch: (batch: TopicBatch) =>
+            batch.messages.every((m) => seed.types.has(m.type))
+              ? write(batch.plainFrames(), batch.messages.length)
+              : batch.messages.every((m) => sub.send(m)),
         }
-        ws.send(encoded)
-        metrics.wsMessagesSent.inc()
-        return true
-      },
+      : { send: (msg) => write(msg.frame(), 1), sendBatch: (batch) => write(batch.frames(), batch.messages.length) }
+
+    const sendSnapshots = (topics: string[]): void => {
+      if (!options.snapshot) return
+      for (const topic of topics) {
+        for (const snap of options.snapshot(topic)) {
+          if (seed) {
+            if (seed.types.has(snap.type)) write(textFrame(JSON.stringify({ type: snap.type, ...snap.data })), 1)
+          } else {
+            write(textFrame(JSON.stringify({ type: snap.type, seq: hub.seq, topic: snap.topic, timestamp: Date.now(), data: snap.data })), 1)
+          }
+        }
+      }
     }
 
     const subscribe = (topics: string[], since: number | undefined): void => {
       const r = hub.subscribe(sub, topics, since)
       if (r.resync) control(ws, 'resync', { reason: 'history_exceeded', seq: r.seq })
       control(ws, 'subscribed', { topics, seq: hub.seq, replayed: r.replayed })
+      sendSnapshots(topics)
     }
 
     const welcome = (): void => {
+      if (seed) {
+        // The seed's stream: its initial state, then its updates; no control messages.
+        sendSnapshots([seed.topic])
+        hub.subscribe(sub, [seed.topic])
+        return
+      }
       control(ws, 'hello', { serverVersion: options.version, seq: hub.seq, heartbeatMs })
       const topics = url.searchParams.get('topics')
       const since = url.searchParams.get('since')
@@ -160,6 +228,7 @@ export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGa
         }
         return
       }
+      if (seed && msg.type !== 'ping') return
       switch (msg.type) {
         case 'subscribe': {
           const topics = Array.isArray(msg.topics) ? msg.topics.filter((t): t is string => typeof t === 'string' && t.length <= 200) : []
