@@ -20,6 +20,12 @@ function parseCount(v: string): number {
   return n
 }
 
+function parsePositive(v: string): number {
+  const n = Number(v)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number > 0')
+  return n
+}
+
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v]
 
 function defaultDataDir(): string {
@@ -54,6 +60,22 @@ export function createProgram(): Command {
         .argParser(parseCount)
         .hideHelp(),
     )
+    .addOption(
+      new Option('--heartbeat-interval <sec>', 'ping interval assumed for agents that do not send interval_sec')
+        .env('SWITCHBOARD_HEARTBEAT_INTERVAL')
+        .argParser(parsePositive),
+    )
+    .addOption(
+      new Option('--offline-after-missed <n>', 'missed heartbeat intervals after which an agent is offline')
+        .env('SWITCHBOARD_OFFLINE_AFTER_MISSED')
+        .argParser(parsePositive),
+    )
+    .addOption(
+      new Option('--ping-rate-limit <perSec>', 'sustained pings per second allowed per agent before 429')
+        .env('SWITCHBOARD_PING_RATE_LIMIT')
+        .argParser(parsePositive),
+    )
+    .addOption(new Option('--ping-burst <n>', 'pings allowed at once per agent').env('SWITCHBOARD_PING_BURST').argParser(parsePositive))
     .action(async (opts: {
       host: string
       port: number
@@ -67,6 +89,10 @@ export function createProgram(): Command {
       watch: boolean
       parseWorkers?: number
       parseWorkerThreshold?: number
+      heartbeatInterval?: number
+      offlineAfterMissed?: number
+      pingRateLimit?: number
+      pingBurst?: number
     }) => {
       const server = await startServer({
         host: opts.host,
@@ -81,6 +107,12 @@ export function createProgram(): Command {
         watch: opts.watch,
         ...(opts.parseWorkers !== undefined ? { parseWorkers: opts.parseWorkers } : {}),
         ...(opts.parseWorkerThreshold !== undefined ? { parseWorkerThreshold: opts.parseWorkerThreshold } : {}),
+        heartbeat: {
+          ...(opts.heartbeatInterval !== undefined ? { intervalSec: opts.heartbeatInterval } : {}),
+          ...(opts.offlineAfterMissed !== undefined ? { missedIntervals: opts.offlineAfterMissed } : {}),
+          ...(opts.pingRateLimit !== undefined ? { rateLimitPerSec: opts.pingRateLimit } : {}),
+          ...(opts.pingBurst !== undefined ? { rateLimitBurst: opts.pingBurst } : {}),
+        },
       })
       process.stdout.write(
         `\n  Switchboard ${packageVersion()} is serving on ${server.url}\n` +

@@ -12,6 +12,9 @@ import { bearerFrom } from './auth/token.js'
 import type { Metrics } from './http/metrics.js'
 import type { FleetState } from './core/fleet-state.js'
 import type { FleetRepository } from './store/fleet.repository.js'
+import type { HostState } from './core/host-state.js'
+import type { Hub } from './ws/hub.js'
+import { hostsRoutes } from './routes/hosts.routes.js'
 import { modelStatusRoutes } from './routes/model-status.routes.js'
 import { systemRoutes } from './routes/system.routes.js'
 import type { SourcesResponse } from '../shared/api.js'
@@ -21,6 +24,8 @@ declare module 'fastify' {
     fleet: FleetState
     fleetRepository: FleetRepository
     metrics: Metrics
+    hosts: HostState
+    hub: Hub
   }
 }
 
@@ -28,6 +33,8 @@ export interface AppDeps {
   fleet: FleetState
   fleetRepository: FleetRepository
   metrics: Metrics
+  hosts: HostState
+  hub: Hub
   checkToken: (candidate: string | null) => boolean
   version: string
   /** Whether the first full read of every source has finished. */
@@ -54,9 +61,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('fleet', deps.fleet)
   app.decorate('fleetRepository', deps.fleetRepository)
   app.decorate('metrics', deps.metrics)
+  app.decorate('hosts', deps.hosts)
+  app.decorate('hub', deps.hub)
 
   app.addHook('onRequest', async (req) => {
-    if (!needsAuth(req.url)) return
+    if (!needsAuth(req.url) || req.routeOptions.config.agentAuth) return
     const token = bearerFrom(req.headers.authorization)
     if (!token) throw new AppError('SWB_AUTH_MISSING')
     if (!deps.checkToken(token)) throw new AppError('SWB_AUTH_INVALID')
@@ -72,6 +81,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof AppError) return reply.code(err.statusCode).send(err.toBody())
     const e = err as { validation?: unknown; statusCode?: number; message?: string; code?: string }
+    if (e.statusCode === 413) {
+      return reply.code(413).send({ error: { code: 'SWB_PAYLOAD_TOO_LARGE', message: e.message ?? ERROR_CODES.SWB_PAYLOAD_TOO_LARGE.message } })
+    }
     if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
       const status = e.statusCode ?? 400
       return reply.code(status).send({ error: { code: 'SWB_REQUEST_INVALID', message: e.message ?? 'Invalid request' } })
@@ -82,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(systemRoutes, { version: deps.version, isReady: deps.isReady, sources: deps.sources })
   await app.register(modelStatusRoutes)
+  await app.register(hostsRoutes)
 
   const webRoot = deps.webRoot
   const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'))

@@ -16,6 +16,10 @@ import { createFleetState, type FleetState } from './core/fleet-state.js'
 import { createMetrics } from './http/metrics.js'
 import { openStore } from './store/database.js'
 import { createFleetRepository } from './store/fleet.repository.js'
+import { createHostRepository } from './store/host.repository.js'
+import { createHostState, type HostState } from './core/host-state.js'
+import { normaliseTopic } from './ws/hub.js'
+import { poolTopic } from '../shared/agent-hosts.js'
 import { createHub } from './ws/hub.js'
 import { attachWsGateway } from './ws/ws-gateway.js'
 import { createSources } from './sources/registry.js'
@@ -53,7 +57,22 @@ export interface ServerOptions {
   parseWorkers?: number
   /** Unread bytes of a transcript from which a worker parses it. Default is 1 MiB. */
   parseWorkerThreshold?: number
+  /** Heartbeats of agent hosts (seed 003). */
+  heartbeat?: HeartbeatOptions
   logger?: Logger
+}
+
+export interface HeartbeatOptions {
+  /** Ping interval assumed for an agent that does not send `interval_sec`. Default is 30. */
+  intervalSec?: number
+  /** Missed intervals after which an agent is offline. Default is 3. */
+  missedIntervals?: number
+  /** Sustained pings per second allowed per agent before 429. Default is 2. */
+  rateLimitPerSec?: number
+  /** Pings allowed at once per agent. Default is 10. */
+  rateLimitBurst?: number
+  /** At most one pushed update per agent per this many ms. Default is 1000. */
+  minPushIntervalMs?: number
 }
 
 export interface RunningServer {
@@ -63,6 +82,7 @@ export interface RunningServer {
   tokenGenerated: boolean
   dashboardUrl: string
   fleet: FleetState
+  hosts: HostState
   close(): Promise<void>
 }
 
@@ -117,6 +137,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   })
   fleet.restore(await repository.load())
+  const hostRepository = createHostRepository(store)
+  const hb = options.heartbeat ?? {}
+  const hosts = createHostState({
+    hub,
+    repository: hostRepository,
+    ...(hb.intervalSec !== undefined ? { defaultIntervalMs: hb.intervalSec * 1000 } : {}),
+    ...(hb.missedIntervals !== undefined ? { missedIntervals: hb.missedIntervals } : {}),
+    ...(hb.rateLimitPerSec !== undefined ? { pingRatePerSec: hb.rateLimitPerSec } : {}),
+    ...(hb.rateLimitBurst !== undefined ? { pingBurst: hb.rateLimitBurst } : {}),
+    ...(hb.minPushIntervalMs !== undefined ? { minPushIntervalMs: hb.minPushIntervalMs } : {}),
+  })
+  hosts.restore(await hostRepository.load())
+  const hostSweep = setInterval(() => {
+    hosts.sweep()
+    metrics.hostAgentsOnline.set(hosts.onlineCount)
+  }, 1000)
+  hostSweep.unref()
+  const saveHostTimes = async (): Promise<void> => {
+    const { seen, used } = hosts.drainTimes()
+    try {
+      await hostRepository.saveTimes(seen, used)
+    } catch (err) {
+      log.error({ err }, 'saving heartbeat times failed')
+    }
+  }
+  // "Last seen" survives a restart to within this much; a ping never waits for the disk.
+  const hostTimesTimer = setInterval(() => void saveHostTimes(), 10_000)
+  hostTimesTimer.unref()
   // The first read may be gigabytes of history: fold it quietly, then go live.
   fleet.setLive(false)
 
@@ -155,6 +203,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     },
     metrics,
+    hosts,
+    hub,
     checkToken,
     version,
     isReady: () => ready,
@@ -176,6 +226,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     version,
     log,
     allowedOrigins: options.allowedOrigins,
+    snapshot: (topic) => {
+      const t = normaliseTopic(topic)
+      const pools = t === 'pool:*' ? hosts.pools().map((p) => p.pool_id) : t.startsWith('pool:') && !t.endsWith(':*') ? [t.slice(5)] : []
+      return pools.map((pool) => ({ type: 'initial_metrics' as const, topic: poolTopic(pool), data: hosts.poolMetrics(pool) }))
+    },
   })
 
   const save = (): Promise<void> => {
@@ -245,11 +300,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     tokenGenerated: generated,
     dashboardUrl,
     fleet,
+    hosts,
     async close() {
       if (closed) return
       closed = true
       await started.catch(() => undefined)
       clearInterval(saveTimer)
+      clearInterval(hostSweep)
+      clearInterval(hostTimesTimer)
+      hosts.dispose()
+      await saveHostTimes()
       await Promise.all(disposers.map((d) => d().catch((err: unknown) => log.warn({ err }, 'source stop failed'))))
       fleet.dispose()
       await save()

@@ -3,6 +3,9 @@ import { createFleetState, type FleetState } from '../../src/server/core/fleet-s
 import { createOpenClawSource } from '../../src/server/sources/openclaw/openclaw-source.js'
 import { createHub, type Hub } from '../../src/server/ws/hub.js'
 import type { IngestBatch } from '../../src/server/sources/source.js'
+import { createHostState, type HostState, type HostStateOptions } from '../../src/server/core/host-state.js'
+import { openStore, type Store } from '../../src/server/store/database.js'
+import { createHostRepository, type HostRepository } from '../../src/server/store/host.repository.js'
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} }
 
@@ -32,4 +35,33 @@ export async function loadFleet(o: {
     now: o.now,
   })
   return { fleet, hub, batches, close: dispose }
+}
+
+/** Host agents over a real SQLite store in a temp dir, with the caller's clock and timers. */
+export async function loadHosts(o: {
+  hub: Hub
+  dataDir: string
+  now?: () => number
+  setTimer?: (fn: () => void, ms: number) => () => void
+  options?: Partial<HostStateOptions>
+}): Promise<{ hosts: HostState; repository: HostRepository; store: Store; close(): Promise<void> }> {
+  const store = await openStore({ dataDir: o.dataDir })
+  const repository = createHostRepository(store)
+  const hosts = createHostState({
+    hub: o.hub,
+    repository,
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.setTimer ? { setTimer: o.setTimer } : {}),
+    ...o.options,
+  })
+  hosts.restore(await repository.load())
+  return {
+    hosts,
+    repository,
+    store,
+    close: async () => {
+      hosts.dispose()
+      await store.close()
+    },
+  }
 }

@@ -7,8 +7,8 @@ import { createTokenCheck } from '../../src/server/auth/token.js'
 import { createMetrics } from '../../src/server/http/metrics.js'
 import type { FleetRepository } from '../../src/server/store/fleet.repository.js'
 import type { ModelStatusesResponse } from '../../src/shared/model-status.js'
-import { loadFleet } from '../helpers/in-process.js'
-import { repoRoot } from '../helpers/test-server.js'
+import { loadFleet, loadHosts } from '../helpers/in-process.js'
+import { removeTempDirs, repoRoot, tempDir } from '../helpers/test-server.js'
 
 const TOKEN = 'inject-token-123'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -19,7 +19,12 @@ beforeAll(async () => {
   const home = path.join(repoRoot, 'test/fixtures/openclaw-2026.9.6/openclaw-home')
   const log = path.join(repoRoot, 'test/fixtures/openclaw-2026.9.6/gateway-log/openclaw-2026-11-22.log')
   const loaded = await loadFleet({ stateDirs: [home], logFiles: [log], now: () => 1_795_344_640_000 })
-  close = loaded.close
+  const hosts = await loadHosts({ hub: loaded.hub, dataDir: await tempDir() })
+  close = async () => {
+    await loaded.close()
+    await hosts.close()
+    await removeTempDirs()
+  }
   const repo: FleetRepository = {
     load: () => Promise.reject(new Error('unused')),
     save: () => Promise.resolve(),
@@ -32,6 +37,8 @@ beforeAll(async () => {
     fleet: loaded.fleet,
     fleetRepository: repo,
     metrics: createMetrics(),
+    hosts: hosts.hosts,
+    hub: loaded.hub,
     checkToken: createTokenCheck(TOKEN),
     version: '9.9.9',
     isReady: () => true,

@@ -13,6 +13,8 @@ export interface Metrics {
   ingestRejected: Counter<'source'>
   ingestBytes: Counter<'source'>
   hubSeq: Gauge
+  heartbeats: Counter<'result'>
+  hostAgentsOnline: Gauge
 }
 
 export function createMetrics(): Metrics {
@@ -50,5 +52,12 @@ export function createMetrics(): Metrics {
     }),
     ingestBytes: new Counter({ name: 'ingest_bytes_total', help: 'Bytes of input read', labelNames: ['source'], registers: [registry] }),
     hubSeq: new Gauge({ name: 'push_seq', help: 'Sequence number of the last pushed message', registers: [registry] }),
+    heartbeats: new Counter({
+      name: 'heartbeats_total',
+      help: 'Agent pings, by result (accepted, invalid, unauthorized, forbidden, rate_limited, too_large)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    hostAgentsOnline: new Gauge({ name: 'host_agents_online', help: 'Registered agents whose heartbeat is current', registers: [registry] }),
   }
 }

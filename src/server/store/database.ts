@@ -42,11 +42,33 @@ export interface KeyValueTable {
   updated_at: number
 }
 
+/** Agents registered to send heartbeats (seed 003). */
+export interface HostAgentTable {
+  agent_id: string
+  agent_name: string
+  pool_id: string
+  /** JSON array of strings. */
+  tags: string
+  created_at: number
+  last_seen_at: number | null
+}
+
+/** App keys of host agents; the secret is kept only as its SHA-256 (it is 256 random bits, not a password). */
+export interface HostCredentialTable {
+  app_key: string
+  agent_id: string
+  secret_sha256: string
+  created_at: number
+  last_used_at: number | null
+}
+
 export interface Database {
   ingest_checkpoints: CheckpointTable
   agent_snapshots: AgentSnapshotTable
   model_switches: ModelSwitchTable
   kv: KeyValueTable
+  host_agents: HostAgentTable
+  host_credentials: HostCredentialTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

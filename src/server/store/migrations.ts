@@ -57,5 +57,33 @@ export function migrations(_dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('agent_snapshots').dropColumn('view').execute()
       },
     },
+    // Seed 003: agents that send heartbeats, and their credentials. Metrics themselves are not kept (seed).
+    '0003_host_agents': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('host_agents')
+          .addColumn('agent_id', 'text', (c) => c.primaryKey())
+          .addColumn('agent_name', 'text', (c) => c.notNull())
+          .addColumn('pool_id', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint')
+          .execute()
+        await db.schema.createIndex('host_agents_pool').on('host_agents').column('pool_id').execute()
+        await db.schema
+          .createTable('host_credentials')
+          .addColumn('app_key', 'text', (c) => c.primaryKey())
+          .addColumn('agent_id', 'text', (c) => c.notNull().references('host_agents.agent_id').onDelete('cascade'))
+          .addColumn('secret_sha256', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .execute()
+        await db.schema.createIndex('host_credentials_agent').on('host_credentials').column('agent_id').execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('host_credentials').execute()
+        await db.schema.dropTable('host_agents').execute()
+      },
+    },
   }
 }

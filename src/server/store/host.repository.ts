@@ -1,0 +1,95 @@
+/**
+ * Persistence of registered host agents and their credentials. Registry changes are written at
+ * once; "last seen" and "last used" times are written in batches (a ping must not wait for a disk).
+ */
+import type { Store } from './database.js'
+
+export interface StoredHostAgent {
+  agent_id: string
+  agent_name: string
+  pool_id: string
+  tags: string[]
+  created_at: number
+  last_seen_at: number | null
+}
+
+export interface StoredCredential {
+  app_key: string
+  agent_id: string
+  secret_sha256: string
+  created_at: number
+  last_used_at: number | null
+}
+
+export interface HostRepository {
+  load(): Promise<{ agents: StoredHostAgent[]; credentials: StoredCredential[] }>
+  insertAgent(agent: StoredHostAgent, credential: StoredCredential): Promise<void>
+  updateAgent(agent: StoredHostAgent): Promise<void>
+  deleteAgent(agentId: string): Promise<void>
+  insertCredential(credential: StoredCredential, revokeAppKey?: string): Promise<void>
+  deleteCredential(appKey: string): Promise<void>
+  saveTimes(seen: Map<string, number>, used: Map<string, number>): Promise<void>
+}
+
+function parseTags(raw: string): string[] {
+  try {
+    const v: unknown = JSON.parse(raw)
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+export function createHostRepository(store: Store): HostRepository {
+  const { db } = store
+  return {
+    async load() {
+      const [agents, credentials] = await Promise.all([
+        db.selectFrom('host_agents').selectAll().orderBy('agent_id').execute(),
+        db.selectFrom('host_credentials').selectAll().orderBy('created_at').execute(),
+      ])
+      return { agents: agents.map((a) => ({ ...a, tags: parseTags(a.tags) })), credentials }
+    },
+
+    async insertAgent(agent, credential) {
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('host_agents').values({ ...agent, tags: JSON.stringify(agent.tags) }).execute()
+        await tx.insertInto('host_credentials').values(credential).execute()
+      })
+    },
+
+    async updateAgent(agent) {
+      await db
+        .updateTable('host_agents')
+        .set({ agent_name: agent.agent_name, pool_id: agent.pool_id, tags: JSON.stringify(agent.tags) })
+        .where('agent_id', '=', agent.agent_id)
+        .execute()
+    },
+
+    async deleteAgent(agentId) {
+      await db.transaction().execute(async (tx) => {
+        await tx.deleteFrom('host_credentials').where('agent_id', '=', agentId).execute()
+        await tx.deleteFrom('host_agents').where('agent_id', '=', agentId).execute()
+      })
+    },
+
+    async insertCredential(credential, revokeAppKey) {
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('host_credentials').values(credential).execute()
+        if (revokeAppKey) await tx.deleteFrom('host_credentials').where('app_key', '=', revokeAppKey).execute()
+      })
+    },
+
+    async deleteCredential(appKey) {
+      await db.deleteFrom('host_credentials').where('app_key', '=', appKey).execute()
+    },
+
+    async saveTimes(seen, used) {
+      if (seen.size === 0 && used.size === 0) return
+      await db.transaction().execute(async (tx) => {
+        for (const [agentId, t] of seen) await tx.updateTable('host_agents').set({ last_seen_at: t }).where('agent_id', '=', agentId).execute()
+        for (const [key, t] of used) await tx.updateTable('host_credentials').set({ last_used_at: t }).where('app_key', '=', key).execute()
+      })
+    },
+  }
+}
