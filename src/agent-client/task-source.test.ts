@@ -39,7 +39,7 @@ describe('parseRunningTasks', () => {
         task(''),
         task('x'.repeat(129)),
         task(2, { task_type: 7 }),
-        task(3, { workspace_id: '' }),
+        task(3, { workspace_id: 3 }),
         task(4, { started_at: 'yesterday' }),
         task(5, { started_at: '2025-13-45T99:00:00Z' }),
         task(6, { title: 42 }),
@@ -54,6 +54,10 @@ describe('parseRunningTasks', () => {
     expect(r.problems.every((p) => p.startsWith('tasks.json: task '))).toBe(true)
     expect(r.problems.find((p) => p.includes('task 11'))).toMatch(/task_id 1 appears twice/)
     expect(r.problems.find((p) => p.includes('task 8'))).toMatch(/started_at must be an RFC 3339 time/)
+  })
+
+  it('takes an empty workspace id (the seed has no rule against it)', () => {
+    expect(parseRunningTasks([task(1, { workspace_id: '' })], 'x')).toMatchObject({ problems: [], tasks: [{ workspace_id: '' }] })
   })
 
   it('keeps a numeric and a string id with the same digits apart', () => {

@@ -26,7 +26,7 @@ export const MAX_RUNNING_TASKS = 100
 export const MAX_TASK_ID_LENGTH = 128
 /** Task type, workspace id and title are at most this long. */
 export const MAX_TASK_TEXT_LENGTH = 256
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
 
 /** Validates what a file or command gave: the tasks that are valid, a problem for each that is not. */
 export function parseRunningTasks(value: unknown, where: string): TaskReadResult {
@@ -81,7 +81,8 @@ function invalidTask(item: unknown): string | null {
   } else return `task_id must be a whole number ≥ 0 or a string, got ${kindOf(id)}`
   for (const field of ['task_type', 'workspace_id'] as const) {
     const v = t[field]
-    if (typeof v !== 'string' || v.length === 0) return `${field} must be a non-empty string, got ${kindOf(v)}`
+    if (typeof v !== 'string') return `${field} must be a string, got ${kindOf(v)}`
+    if (field === 'task_type' && v.length === 0) return 'task_type must not be empty'
     if (v.length > MAX_TASK_TEXT_LENGTH) return `${field} is longer than ${MAX_TASK_TEXT_LENGTH} characters`
   }
   const started = t.started_at

@@ -7,6 +7,20 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { packageVersion, startServer } from '../server/server.js'
 import { resolveToken } from '../server/auth/token.js'
 import { runStatus, runSwitches } from './status.command.js'
+import { runAgent, type AgentStatusMode } from './agent.command.js'
+import {
+  runAgentsAddKey,
+  runAgentsCreate,
+  runAgentsDelete,
+  runAgentsList,
+  runAgentsPools,
+  runAgentsRevoke,
+  runAgentsRotate,
+  runAgentsShow,
+  runAgentsUpdate,
+  type AgentsContext,
+} from './agents.command.js'
+import { createHostAgentsClient } from './host-agents.client.js'
 
 function parsePort(v: string): number {
   const n = Number(v)
@@ -23,6 +37,12 @@ function parseCount(v: string): number {
 function parsePositive(v: string): number {
   const n = Number(v)
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number > 0')
+  return n
+}
+
+function parseIntervalSec(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > 3600) throw new InvalidArgumentError('must be a whole number of seconds 1–3600')
   return n
 }
 
@@ -160,6 +180,125 @@ export function createProgram(): Command {
       const token = opts.token ?? resolveToken(path.resolve(opts.dataDir ?? defaultDataDir())).token
       process.exitCode = await runSwitches({ url: opts.url, token, agentId, limit: opts.limit, json: opts.json ?? false })
     })
+
+  program
+    .command('agent')
+    .description("Send this host's heartbeat (CPU, memory, running tasks) to a Switchboard server until stopped")
+    .addOption(new Option('--url <url>', 'server URL').env('SWITCHBOARD_URL').default('http://127.0.0.1:7420'))
+    .addOption(new Option('--agent-id <id>', 'the registered agent id').env('SWITCHBOARD_AGENT_ID').makeOptionMandatory())
+    .addOption(new Option('--app-key <key>', "the agent's app key").env('SWITCHBOARD_APP_KEY').makeOptionMandatory())
+    .addOption(new Option('--app-secret-file <file>', "file holding the agent's app secret (recommended)").env('SWITCHBOARD_APP_SECRET_FILE'))
+    .addOption(new Option('--app-secret <secret>', 'the app secret itself (visible in ps: prefer the file or the env var)').env('SWITCHBOARD_APP_SECRET'))
+    .addOption(new Option('--interval <sec>', 'seconds between pings').env('SWITCHBOARD_INTERVAL').argParser(parseIntervalSec).default(10))
+    .addOption(new Option('--tasks-file <file>', 'JSON file with the running tasks, re-read on every ping').env('SWITCHBOARD_TASKS_FILE'))
+    .addOption(
+      new Option('--tasks-command <cmd>', 'shell command printing the running tasks as JSON, run on every ping')
+        .env('SWITCHBOARD_TASKS_COMMAND')
+        .conflicts('tasksFile'),
+    )
+    .addOption(new Option('--tasks-timeout <sec>', 'seconds the tasks command may run').env('SWITCHBOARD_TASKS_TIMEOUT').argParser(parseIntervalSec).default(5))
+    .addOption(
+      new Option('--status <status>', 'status to report; auto = busy while tasks run, else idle')
+        .env('SWITCHBOARD_STATUS')
+        .choices(['auto', 'busy', 'idle'])
+        .default('auto'),
+    )
+    .option('--once', 'send one ping and exit: 0 if accepted, 1 if not')
+    .action(
+      async (
+        opts: {
+          url: string
+          agentId: string
+          appKey: string
+          appSecret?: string
+          appSecretFile?: string
+          interval: number
+          tasksFile?: string
+          tasksCommand?: string
+          tasksTimeout: number
+          status: AgentStatusMode
+          once?: boolean
+        },
+        cmd: Command,
+      ) => {
+        const code = await runAgent({
+          url: opts.url,
+          agentId: opts.agentId,
+          appKey: opts.appKey,
+          appSecret: opts.appSecret,
+          appSecretFile: opts.appSecretFile,
+          appSecretFromArgv: cmd.getOptionValueSource('appSecret') === 'cli',
+          intervalSec: opts.interval,
+          tasksFile: opts.tasksFile,
+          tasksCommand: opts.tasksCommand,
+          tasksTimeoutSec: opts.tasksTimeout,
+          status: opts.status,
+          once: opts.once ?? false,
+        })
+        // Keep-alive sockets would hold the process a few seconds more.
+        process.exit(code)
+      },
+    )
+
+  type AgentsOpts = { url: string; token?: string; dataDir?: string; json?: boolean }
+  type IssueOpts = AgentsOpts & { secretFile?: string }
+  const agentsContext = (opts: AgentsOpts): AgentsContext => {
+    const token = opts.token ?? resolveToken(path.resolve(opts.dataDir ?? defaultDataDir())).token
+    return { api: createHostAgentsClient({ url: opts.url, token }), url: opts.url, json: opts.json ?? false }
+  }
+  const agents = program.command('agents').description('Register agent hosts and manage their app keys')
+  const agentsCommand = (spec: string, description: string): Command =>
+    clientOptions(agents.command(spec)).description(description).option('--json', 'print the raw JSON')
+  const secretFileOption = (): Option => new Option('--secret-file <file>', 'write the new secret to this file (mode 0600) instead of printing it')
+
+  agentsCommand('list', 'Registered agents: pool, online or not, last ping, keys').action(async (opts: AgentsOpts) => {
+    process.exitCode = await runAgentsList(agentsContext(opts))
+  })
+  agentsCommand('show <agentId>', 'One agent and its app keys').action(async (agentId: string, opts: AgentsOpts) => {
+    process.exitCode = await runAgentsShow(agentsContext(opts), agentId)
+  })
+  agentsCommand('pools', 'Pools: agents online and offline, running tasks, mean CPU and memory').action(async (opts: AgentsOpts) => {
+    process.exitCode = await runAgentsPools(agentsContext(opts))
+  })
+  agentsCommand('create <agentId>', 'Register an agent; prints its first app key and secret (shown once)')
+    .option('--name <name>', 'display name (default: the id)')
+    .option('--pool <pool>', 'pool (default: default)')
+    .option('--tag <tag>', 'a tag (repeatable)', collect)
+    .addOption(secretFileOption())
+    .action(async (agentId: string, opts: IssueOpts & { name?: string; pool?: string; tag?: string[] }) => {
+      process.exitCode = await runAgentsCreate(
+        agentsContext(opts),
+        { agent_id: agentId, ...(opts.name ? { agent_name: opts.name } : {}), ...(opts.pool ? { pool_id: opts.pool } : {}), ...(opts.tag ? { tags: opts.tag } : {}) },
+        { secretFile: opts.secretFile },
+      )
+    })
+  agentsCommand('update <agentId>', "Change an agent's name, pool or tags (--tag replaces all tags)")
+    .option('--name <name>', 'display name')
+    .option('--pool <pool>', 'pool')
+    .option('--tag <tag>', 'a tag (repeatable)', collect)
+    .action(async (agentId: string, opts: AgentsOpts & { name?: string; pool?: string; tag?: string[] }) => {
+      process.exitCode = await runAgentsUpdate(agentsContext(opts), agentId, {
+        ...(opts.name ? { agent_name: opts.name } : {}),
+        ...(opts.pool ? { pool_id: opts.pool } : {}),
+        ...(opts.tag ? { tags: opts.tag } : {}),
+      })
+    })
+  agentsCommand('rotate <agentId> [appKey]', 'Replace an app key with a new one (the old one stops working); prints it once')
+    .addOption(secretFileOption())
+    .action(async (agentId: string, appKey: string | undefined, opts: IssueOpts) => {
+      process.exitCode = await runAgentsRotate(agentsContext(opts), agentId, appKey, { secretFile: opts.secretFile })
+    })
+  agentsCommand('add-key <agentId>', 'Issue an additional app key (for a second host or a handover); prints it once')
+    .addOption(secretFileOption())
+    .action(async (agentId: string, opts: IssueOpts) => {
+      process.exitCode = await runAgentsAddKey(agentsContext(opts), agentId, { secretFile: opts.secretFile })
+    })
+  agentsCommand('revoke <agentId> <appKey>', 'Revoke one app key').action(async (agentId: string, appKey: string, opts: AgentsOpts) => {
+    process.exitCode = await runAgentsRevoke(agentsContext(opts), agentId, appKey)
+  })
+  agentsCommand('delete <agentId>', 'Unregister an agent and revoke all its keys').action(async (agentId: string, opts: AgentsOpts) => {
+    process.exitCode = await runAgentsDelete(agentsContext(opts), agentId)
+  })
 
   program
     .command('token')

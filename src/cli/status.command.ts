@@ -7,7 +7,7 @@ const useColour = process.stdout.isTTY && !process.env.NO_COLOR
 const paint = (code: number, s: string): string => (useColour ? `\x1b[${code}m${s}\x1b[0m` : s)
 const HEALTH_COLOUR: Record<ModelHealth, number> = { healthy: 32, error: 33, cooldown: 34, disabled: 31 }
 
-function ago(ts: number | null, now: number): string {
+export function ago(ts: number | null, now: number): string {
   if (ts === null) return '—'
   const s = Math.round((now - ts) / 1000)
   if (s < 60) return `${s}s ago`
