@@ -1,3 +1,14 @@
+import type {
+  CreateHostAgentRequest,
+  CreateHostAgentResponse,
+  HostAgent,
+  HostAgentsResponse,
+  IssuedCredential,
+  PoolHistoryResponse,
+  PoolMetricsResponse,
+  PoolsResponse,
+  UpdateHostAgentRequest,
+} from '@shared/agent-hosts'
 import type { ErrorBody, ErrorCode } from '@shared/errors'
 import type { AgentModelStatus, ModelStatusesResponse, ModelSwitchesResponse } from '@shared/model-status'
 
@@ -44,6 +55,18 @@ export interface HttpClient {
   agentModelStatus(agentId: string, signal?: AbortSignal): Promise<AgentModelStatus>
   modelSwitches(agentId: string, limit?: number, signal?: AbortSignal): Promise<ModelSwitchesResponse>
   sources(signal?: AbortSignal): Promise<SourcesResponse>
+  /** Agent hosts (seed 003): pools, their live metrics and the last hour of history. */
+  pools(signal?: AbortSignal): Promise<PoolsResponse>
+  poolMetrics(poolId: string, signal?: AbortSignal): Promise<PoolMetricsResponse>
+  poolHistory(poolId: string, signal?: AbortSignal): Promise<PoolHistoryResponse>
+  hostAgents(signal?: AbortSignal): Promise<HostAgentsResponse>
+  /** The answer holds the only copy of the secret the client will ever see. */
+  createHostAgent(request: CreateHostAgentRequest): Promise<CreateHostAgentResponse>
+  updateHostAgent(agentId: string, request: UpdateHostAgentRequest): Promise<HostAgent>
+  deleteHostAgent(agentId: string): Promise<void>
+  addCredential(agentId: string): Promise<IssuedCredential>
+  rotateCredential(agentId: string, appKey: string): Promise<IssuedCredential>
+  revokeCredential(agentId: string, appKey: string): Promise<void>
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -51,38 +74,63 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis)
 
-  async function get<T>(path: string, signal?: AbortSignal, auth = true): Promise<T> {
+  async function request<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    { body, signal, auth = true }: { body?: unknown; signal?: AbortSignal; auth?: boolean } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' }
     const token = options.getToken()
     if (auth && token) headers.Authorization = `Bearer ${token}`
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
 
     const timeout = AbortSignal.timeout(timeoutMs)
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout
     let res: Response
     try {
-      res = await doFetch(`${baseUrl}${path}`, { headers, signal: combined })
+      res = await doFetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: combined,
+      })
     } catch (err) {
       if (signal?.aborted) throw err
       if (timeout.aborted) throw new ApiError(0, 'TIMEOUT', `No answer within ${timeoutMs} ms`)
       throw new ApiError(0, 'NETWORK', err instanceof Error ? err.message : String(err))
     }
 
+    if (res.status === 204) return undefined as T
     if (res.ok) return (await res.json()) as T
 
-    const body = (await res.json().catch(() => null)) as Partial<ErrorBody> | null
-    const error = new ApiError(res.status, body?.error?.code ?? 'UNKNOWN', body?.error?.message ?? res.statusText)
+    const failure = (await res.json().catch(() => null)) as Partial<ErrorBody> | null
+    const error = new ApiError(res.status, failure?.error?.code ?? 'UNKNOWN', failure?.error?.message ?? res.statusText)
     if (res.status === 401) options.onUnauthorized?.(error)
     throw error
   }
 
+  const get = <T>(path: string, signal?: AbortSignal): Promise<T> => request<T>('GET', path, { signal })
   const agentPath = (agentId: string) => `/api/agents/${encodeURIComponent(agentId)}`
+  const poolPath = (poolId: string) => `/api/v1/agent-pools/${encodeURIComponent(poolId)}`
+  const hostPath = (agentId: string) => `/api/v1/agents/${encodeURIComponent(agentId)}`
+  const credentialPath = (agentId: string, appKey: string) => `${hostPath(agentId)}/credentials/${encodeURIComponent(appKey)}`
 
   return {
-    health: () => get<HealthResponse>('/healthz', undefined, false),
+    health: () => request<HealthResponse>('GET', '/healthz', { auth: false }),
     modelStatuses: (signal) => get<ModelStatusesResponse>('/api/agents/model-statuses', signal),
     agentModelStatus: (agentId, signal) => get<AgentModelStatus>(`${agentPath(agentId)}/model-status`, signal),
     modelSwitches: (agentId, limit = 20, signal) =>
       get<ModelSwitchesResponse>(`${agentPath(agentId)}/model-switches?limit=${limit}`, signal),
     sources: (signal) => get<SourcesResponse>('/api/sources', signal),
+    pools: (signal) => get<PoolsResponse>('/api/v1/agent-pools', signal),
+    poolMetrics: (poolId, signal) => get<PoolMetricsResponse>(`${poolPath(poolId)}/metrics`, signal),
+    poolHistory: (poolId, signal) => get<PoolHistoryResponse>(`${poolPath(poolId)}/history`, signal),
+    hostAgents: (signal) => get<HostAgentsResponse>('/api/v1/agents', signal),
+    createHostAgent: (body) => request<CreateHostAgentResponse>('POST', '/api/v1/agents', { body }),
+    updateHostAgent: (agentId, body) => request<HostAgent>('PATCH', hostPath(agentId), { body }),
+    deleteHostAgent: (agentId) => request<void>('DELETE', hostPath(agentId)),
+    addCredential: (agentId) => request<IssuedCredential>('POST', `${hostPath(agentId)}/credentials`, { body: {} }),
+    rotateCredential: (agentId, appKey) => request<IssuedCredential>('POST', `${credentialPath(agentId, appKey)}/rotate`, { body: {} }),
+    revokeCredential: (agentId, appKey) => request<void>('DELETE', credentialPath(agentId, appKey)),
   }
 }

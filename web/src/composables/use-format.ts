@@ -18,6 +18,8 @@ export interface Formatters {
   compact: (n: number) => string
   integer: (n: number) => string
   usd: (n: number) => string
+  /** A 0–100 usage as "45.5%": one decimal at most. */
+  percent: (n: number) => string
 }
 
 /** Formatting in the active locale. Functions take `now` so callers tick with `useNow()`. */
@@ -84,5 +86,8 @@ export function useFormat(): Formatters {
       maximumFractionDigits: n >= 1 ? 2 : undefined,
     }).format(n)
 
-  return { relative, duration, dateTime, clock, compact, integer, usd }
+  const percent = (n: number) =>
+    new Intl.NumberFormat(locale.value, { style: 'percent', maximumFractionDigits: 1 }).format(n / 100)
+
+  return { relative, duration, dateTime, clock, compact, integer, usd, percent }
 }

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
 import type { AgentModelStatus, ModelHealth, ModelStatus, ModelStatusesResponse } from '@shared/model-status'
-import type { DataEnvelope, ServerDataMessages, ServerDataType } from '@shared/protocol'
+import type { ServerDataMessages } from '@shared/protocol'
+import type { FeedEnvelope, FeedMessageType } from '@/lib/live-messages'
 
 /** In-memory switch history per agent; the detail page loads the long history over REST. */
 const MAX_SWITCHES_KEPT = 100
@@ -31,7 +32,7 @@ function replaceModel(models: ModelStatus[], next: ModelStatus): ModelStatus[] {
  * Each agent object is replaced, never mutated, so a card re-renders only when its own agent changed
  * and the map itself stays shallow (hundreds of agents, each with long histories).
  */
-type Appliers = { [K in ServerDataType]: (data: ServerDataMessages[K]) => string | null }
+type Appliers = { [K in FeedMessageType<'fleet'>]: (data: ServerDataMessages[K]) => string | null }
 
 export const useFleetStore = defineStore('fleet', () => {
   const agents = shallowRef(new Map<string, AgentModelStatus>())
@@ -119,8 +120,8 @@ export const useFleetStore = defineStore('fleet', () => {
    * Applies one pushed message. Returns the id of an agent the message refers to but the store does
    * not know (its snapshot should be fetched), or null.
    */
-  function applyMessage(message: DataEnvelope): string | null {
-    const apply = appliers[message.type] as (data: DataEnvelope['data']) => string | null
+  function applyMessage(message: FeedEnvelope<'fleet'>): string | null {
+    const apply = appliers[message.type] as (data: FeedEnvelope<'fleet'>['data']) => string | null
     const unknownAgent = apply(message.data)
     lastUpdate.value = Math.max(lastUpdate.value ?? 0, message.timestamp)
     triggerRef(agents)

@@ -1,0 +1,316 @@
+import { computed, effectScope, getCurrentScope, onScopeDispose, ref, watch } from 'vue'
+import type { ComputedRef, Ref } from 'vue'
+import { TOPIC_POOLS } from '@shared/agent-hosts'
+import { TOPIC_AGENTS } from '@shared/protocol'
+import type { HttpClient } from '@/api/http-client'
+import { ApiError } from '@/api/http-client'
+import type { WsClient } from '@/api/ws-client'
+import { createWsClient } from '@/api/ws-client'
+import type { Feed, FeedEnvelope } from '@/lib/live-messages'
+import { MESSAGE_FEED } from '@/lib/live-messages'
+import { useFleetStore } from '@/stores/fleet.store'
+import { useHostsStore } from '@/stores/hosts.store'
+import { useSessionStore } from '@/stores/session.store'
+
+/** REST polling period while the WebSocket is down (seed 000 §3.2.3). */
+export const POLL_INTERVAL_MS = 5000
+
+export type ConnectionKind =
+  /** First contact, nothing known yet. */
+  | 'connecting'
+  /** WebSocket subscribed: changes arrive as they happen. */
+  | 'live'
+  /** WebSocket lost; the first poll has not answered yet. */
+  | 'reconnecting'
+  /** WebSocket lost; REST polling keeps the data fresh (every 5 s). */
+  | 'polling'
+  /** Neither WebSocket nor REST reaches the server. */
+  | 'offline'
+
+export interface ConnectionState {
+  kind: ConnectionKind
+  /** Epoch ms of the next WebSocket attempt, when one is scheduled. */
+  retryAt: number | null
+  /** Epoch ms of the last successful REST poll while the WebSocket was down. */
+  lastPollAt: number | null
+}
+
+/** One source of pushed messages and REST snapshots, kept fresh by the shared connection. */
+interface LiveFeed<F extends Feed> {
+  /** Reloads the REST snapshot. Rejects only when the page has nothing to show without it. */
+  refresh(): Promise<void>
+  apply(message: FeedEnvelope<F>): void
+  /** Messages may have been lost (not only delayed): reload whatever the snapshot does not cover. */
+  afterGap?(): void
+}
+
+type Feeds = { [F in Feed]: LiveFeed<F> }
+
+export interface LiveSync {
+  /** The last model-status REST failure that left the page without data, if any. */
+  loadError: Ref<ApiError | null>
+  connection: ComputedRef<ConnectionState>
+  /** Reloads every REST snapshot now. */
+  refresh: () => Promise<void>
+  /** Skips the reconnect backoff. */
+  reconnectNow: () => void
+  /** Loads a pool's last hour once; live messages extend it from then on. */
+  ensurePoolHistory: (poolId: string) => Promise<void>
+}
+
+function createFleetFeed(http: HttpClient, loadError: Ref<ApiError | null>): LiveFeed<'fleet'> {
+  const fleet = useFleetStore()
+
+  async function fetchAgent(agentId: string): Promise<void> {
+    try {
+      fleet.upsertAgent(await http.agentModelStatus(agentId))
+    } catch {
+      // A 404 means it vanished again; agent_removed or the next snapshot settles it.
+    }
+  }
+
+  return {
+    async refresh() {
+      try {
+        fleet.replaceSnapshot(await http.modelStatuses())
+        loadError.value = null
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err
+        loadError.value = err
+        throw err
+      }
+    },
+    apply(message) {
+      const unknownAgent = fleet.applyMessage(message)
+      if (unknownAgent) void fetchAgent(unknownAgent)
+    },
+  }
+}
+
+function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHistory: (poolId: string) => Promise<void> } {
+  const hosts = useHostsStore()
+  const pendingPools = new Set<string>()
+
+  async function loadPool(poolId: string): Promise<void> {
+    try {
+      hosts.replacePool(await http.poolMetrics(poolId))
+    } catch {
+      // The next snapshot (resync or poll) brings the pool in.
+    } finally {
+      pendingPools.delete(poolId)
+    }
+  }
+
+  async function loadHistory(poolId: string): Promise<void> {
+    try {
+      hosts.applyHistory(await http.poolHistory(poolId))
+    } catch {
+      // Without the last hour a sparkline starts with the live points.
+    }
+  }
+
+  return {
+    loadHistory,
+    feed: {
+      // Host metrics are an addition to the page: a failure is shown where they are, and never
+      // marks the whole connection as down.
+      async refresh() {
+        try {
+          const { pools } = await http.pools()
+          const snapshots = await Promise.all(pools.map((p) => http.poolMetrics(p.pool_id)))
+          hosts.replaceSnapshot(
+            pools.map((p) => p.pool_id),
+            snapshots,
+          )
+        } catch (err) {
+          if (!(err instanceof Error)) throw err
+          hosts.loadError = err
+        }
+      },
+      apply(message) {
+        const poolId = hosts.applyMessage(message)
+        // An agent registered before its first ping reached us: one fetch per pool, however many pings.
+        if (poolId && !pendingPools.has(poolId)) {
+          pendingPools.add(poolId)
+          void loadPool(poolId)
+        }
+      },
+      afterGap() {
+        for (const poolId of hosts.historyPoolIds()) void loadHistory(poolId)
+      },
+    },
+  }
+}
+
+interface Shared {
+  api: LiveSync
+  stop: () => void
+}
+
+let shared: Shared | null = null
+let users = 0
+
+function createSync(): Shared {
+  const scope = effectScope(true)
+  const fleet = useFleetStore()
+  const session = useSessionStore()
+
+  const api = scope.run(() => {
+    const loadError = ref<ApiError | null>(null)
+    const pollState = ref<'idle' | 'ok' | 'failed'>('idle')
+    const lastPollAt = ref<number | null>(null)
+    let pollTimer: ReturnType<typeof setTimeout> | undefined
+    let inflight: Promise<void> | null = null
+    let refreshAgain = false
+
+    const hostsFeed = createHostsFeed(session.http)
+    const feeds: Feeds = { fleet: createFleetFeed(session.http, loadError), hosts: hostsFeed.feed }
+    const feedList = Object.values(feeds) as LiveFeed<Feed>[]
+
+    async function loadSnapshots(): Promise<void> {
+      const results = await Promise.allSettled(feedList.map((f) => f.refresh()))
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
+    }
+
+    /** Coalesces overlapping reloads: at most one in flight and one queued behind it. */
+    function refresh(): Promise<void> {
+      if (inflight) {
+        refreshAgain = true
+        return inflight
+      }
+      inflight = (async () => {
+        try {
+          do {
+            refreshAgain = false
+            await loadSnapshots()
+          } while (refreshAgain)
+        } finally {
+          inflight = null
+        }
+      })()
+      return inflight
+    }
+
+    const ws: WsClient = createWsClient({
+      getToken: () => session.token,
+      topics: [TOPIC_AGENTS, TOPIC_POOLS],
+      handlers: {
+        onMessage: (message) => {
+          const feed = feeds[MESSAGE_FEED[message.type]] as LiveFeed<Feed>
+          feed.apply(message as FeedEnvelope<Feed>)
+        },
+        onResync: () => {
+          refresh().catch(() => undefined)
+          for (const feed of feedList) feed.afterGap?.()
+        },
+        onUnauthorized: () => session.signOut('invalid'),
+      },
+    })
+
+    let polling = false
+
+    async function pollTick(): Promise<void> {
+      try {
+        await refresh()
+        if (polling) {
+          pollState.value = 'ok'
+          lastPollAt.value = Date.now()
+        }
+      } catch {
+        if (polling) pollState.value = 'failed'
+      }
+      if (polling) pollTimer = setTimeout(() => void pollTick(), POLL_INTERVAL_MS)
+    }
+
+    function startPolling(): void {
+      if (polling) return
+      polling = true
+      // Poll at once to learn whether the server is there at all, then every 5 s.
+      void pollTick()
+    }
+
+    function stopPolling(): void {
+      polling = false
+      clearTimeout(pollTimer)
+      pollState.value = 'idle'
+    }
+
+    watch(
+      () => ws.status.phase,
+      (phase) => {
+        if (phase === 'waiting') startPolling()
+        else if (phase === 'live' || phase === 'closed') stopPolling()
+      },
+    )
+
+    const connection = computed<ConnectionState>(() => {
+      const { phase, retryAt } = ws.status
+      const base = { retryAt: phase === 'waiting' ? retryAt : null, lastPollAt: lastPollAt.value }
+      if (phase === 'live') return { ...base, kind: 'live' }
+      if (phase === 'closed') return { ...base, kind: 'offline' }
+      if (pollState.value === 'ok') return { ...base, kind: 'polling' }
+      if (pollState.value === 'failed' || loadError.value?.isNetwork) return { ...base, kind: 'offline' }
+      if (!fleet.loaded || ws.status.attempt === 0) return { ...base, kind: 'connecting' }
+      return { ...base, kind: 'reconnecting' }
+    })
+
+    const historyLoads = new Map<string, Promise<void>>()
+    function ensurePoolHistory(poolId: string): Promise<void> {
+      if (useHostsStore().hasHistory(poolId)) return Promise.resolve()
+      let load = historyLoads.get(poolId)
+      if (!load) {
+        load = hostsFeed.loadHistory(poolId).finally(() => historyLoads.delete(poolId))
+        historyLoads.set(poolId, load)
+      }
+      return load
+    }
+
+    // REST snapshot first so the page has something to show, then the live stream.
+    refresh()
+      .catch(() => undefined)
+      .finally(() => {
+        if (session.token) ws.start()
+      })
+
+    onScopeDispose(() => {
+      stopPolling()
+      ws.stop()
+    })
+
+    const result: LiveSync = {
+      loadError,
+      connection,
+      refresh,
+      reconnectNow: () => ws.reconnectNow(),
+      ensurePoolHistory,
+    }
+    return result
+  })!
+
+  return { api, stop: () => scope.stop() }
+}
+
+/**
+ * The page's one live connection: REST snapshots, then the WebSocket stream (model status and host
+ * metrics on the same socket); REST polling every 5 s while the WebSocket is down, reconnecting with
+ * backoff and resuming from the last `seq`. Shared by all callers and closed when the last of them
+ * is unmounted.
+ */
+export function useLiveSync(): LiveSync {
+  if (!shared) shared = createSync()
+  users += 1
+  const mine = shared
+  if (getCurrentScope()) {
+    onScopeDispose(() => {
+      users -= 1
+      if (users === 0 && shared === mine) {
+        mine.stop()
+        shared = null
+        useFleetStore().reset()
+        useHostsStore().reset()
+      }
+    })
+  }
+  return mine.api
+}

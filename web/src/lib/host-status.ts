@@ -1,0 +1,27 @@
+import type { ReasonTone } from './model-health'
+import type { HostView } from '@/stores/hosts.store'
+
+/** What a row says about an agent: its own word when it is one we translate, else the raw word. */
+export type HostState = 'busy' | 'idle' | 'offline' | 'never' | 'other'
+
+const REPORTED: Record<string, HostState> = { busy: 'busy', idle: 'idle' }
+
+export function hostState(host: HostView): HostState {
+  if (!host.online) return host.agent.last_seen_at === null && !host.metrics ? 'never' : 'offline'
+  return REPORTED[host.metrics?.status ?? ''] ?? 'other'
+}
+
+export const HOST_STATE_TONE: Record<HostState, ReasonTone> = {
+  busy: 'info',
+  idle: 'success',
+  other: 'accent',
+  offline: 'neutral',
+  never: 'neutral',
+}
+
+/** When the agent last pinged (epoch ms), from the registry or its last metrics. */
+export function lastSeen(host: HostView): number | null {
+  if (host.agent.last_seen_at !== null) return host.agent.last_seen_at
+  const t = host.metrics ? Date.parse(host.metrics.last_update_time) : NaN
+  return Number.isFinite(t) ? t : null
+}
