@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { HostAgent, IssuedCredential } from '../shared/agent-hosts.js'
 import {
+  displayWidth,
   formatAgents,
   formatPools,
   runAgentsCreate,
@@ -155,6 +156,13 @@ describe('formatAgents / formatPools', () => {
       ].join('\n'),
     )
     expect(formatAgents([], NOW)).toMatch(/^No agent hosts registered/)
+  })
+
+  it('counts CJK characters as two columns', () => {
+    const lines = formatAgents([agent('kefu', { agent_name: '客服小美' }), agent('ops', { agent_name: 'Ops' })], NOW).split('\n')
+    expect(lines[1]).toBe('kefu   客服小美  gpu   offline  never      1     —')
+    expect(lines[2]).toBe('ops    Ops       gpu   offline  never      1     —')
+    expect(displayWidth('研究 a')).toBe(6)
   })
 
   it('shows a pool without online agents with no averages', () => {
