@@ -31,3 +31,12 @@ export function usagePath(points: readonly MetricsPoint[], index: UsageIndex, o:
 
 /** Gap threshold for a series kept at `resolutionMs` per point. */
 export const gapFor = (resolutionMs: number): number => Math.max(3 * resolutionMs, 30_000)
+
+/** Path data of a dot on the newest point (a zero-length line: drawn with a round cap, it stays round when stretched). */
+export function lastPointDot(points: readonly MetricsPoint[], index: UsageIndex, o: UsagePathOptions): string {
+  const p = points[points.length - 1]
+  if (!p || p[0] < o.start || p[0] > o.end) return ''
+  const x = ((p[0] - o.start) / (o.end - o.start)) * o.width
+  const y = o.height - (Math.min(100, Math.max(0, p[index])) / 100) * o.height
+  return `M${x.toFixed(2)} ${y.toFixed(2)}l0 0`
+}
