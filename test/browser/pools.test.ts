@@ -11,7 +11,7 @@ import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AgentPingRequest, CreateHostAgentResponse, IssuedCredential } from '../../src/shared/agent-hosts.js'
-import { copyFixture, removeTempDirs, repoRoot, startServer, type ServerProcess } from '../helpers/test-server.js'
+import { copyFixture, removeTempDirs, repoRoot, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
 
 const SHOTS = path.join(repoRoot, 'test-results', 'screenshots')
 
@@ -369,6 +369,39 @@ describe('agent pools', () => {
     await page.getByRole('dialog', { name: 'Register an agent' }).waitFor()
     expect(await overflowing(page)).toEqual([])
     await shot(page, 'register-phone-375')
+    await context.close()
+  })
+})
+
+describe('no agent registered yet', () => {
+  let empty: ServerProcess
+
+  beforeAll(async () => {
+    empty = await startServer({ openclawDirs: [await tempDir('swb-empty-openclaw-')] })
+  })
+  afterAll(async () => {
+    await empty?.close()
+  })
+
+  it('says how an agent gets in, and registering the first one makes its pool appear', async () => {
+    const { context, page, errors } = await newPage()
+    await page.goto(`${empty.url}/#/pools?token=${empty.token}`)
+    const state = page.getByTestId('pools-empty')
+    await state.waitFor()
+    expect(await text(state)).toContain('/api/v1/agents/<id>/ping')
+    await shot(page, 'pools-empty')
+
+    await state.getByRole('button', { name: 'Register agent' }).click()
+    await page.getByTestId('register-id').fill('first')
+    await page.getByTestId('register-submit').click()
+    await page.getByTestId('issued-secret').waitFor()
+    await page.getByTestId('copy-secret').click()
+    await page.getByTestId('register-done').click()
+    await page.getByTestId('issued-secret').waitFor({ state: 'detached' })
+    await poolCard(page, 'default').waitFor()
+    expect(await text(poolCard(page, 'default').getByTestId('pool-offline'))).toBe('1')
+
+    expect(errors).toEqual([])
     await context.close()
   })
 })

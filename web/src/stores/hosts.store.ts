@@ -273,9 +273,8 @@ export const useHostsStore = defineStore('hosts', () => {
       // pool may already be here.
       if (agents.value.get(agent_id)?.pool_id !== pool_id) return null
       appliedSeq.set(agent_id, seq)
+      // Metrics and sparkline stay until the next snapshot: a moved agent comes back with them.
       agents.value.delete(agent_id)
-      metrics.value.delete(agent_id)
-      series.value.delete(agent_id)
       return null
     },
   }
