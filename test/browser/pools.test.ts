@@ -315,6 +315,24 @@ describe('agent pools', () => {
     await context.close()
   })
 
+  it('keeps a pool fresh over HTTP polling while the live stream is down', async () => {
+    const { context, page, errors } = await newPage()
+    // Every WebSocket to the server is refused at once: only the REST polling fallback is left.
+    await page.routeWebSocket(/\/ws/, (ws) => ws.close({ code: 1011, reason: 'blocked by the test' }))
+    await open(page, '/pools/build')
+    const w2 = row(page, 'worker-02')
+    await w2.waitFor()
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('polling')
+    expect(await w2.getByTestId('memory-bar').getAttribute('data-level')).toBe('ok')
+
+    expect(await ping(lastPing.get('worker-02')!.credential, { status: 'busy', cpu_usage: 12, memory_usage: 95, running_tasks: [] })).toBe(200)
+    await expect.poll(() => w2.getByTestId('memory-bar').getAttribute('data-level'), { timeout: 12_000 }).toBe('critical')
+    expect(await text(w2.getByTestId('host-state'))).toBe('Busy')
+
+    expect(errors.filter((e) => !e.includes('WebSocket'))).toEqual([])
+    await context.close()
+  })
+
   it('looks right in the dark theme', async () => {
     const { context, page } = await newPage({ colorScheme: 'dark' })
     await open(page, '/pools/build')
