@@ -22,6 +22,9 @@ declare module 'autocannon' {
     headers?: Record<string, string>
     method?: string
     timeout?: number
+    body?: string
+    /** Requests each connection sends in turn, round and round. */
+    requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[]
   }
 
   interface Result {

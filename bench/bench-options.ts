@@ -1,6 +1,6 @@
 /** Command line of `npm run bench` and the sizes of a full and a quick run. */
 
-export const BENCH_NAMES = ['ingest', 'freshness', 'statuses'] as const
+export const BENCH_NAMES = ['ingest', 'freshness', 'statuses', 'pings'] as const
 export type BenchName = (typeof BENCH_NAMES)[number]
 
 export interface IngestParams {
@@ -31,6 +31,15 @@ export interface StatusesParams {
   connections: number
 }
 
+export interface PingsParams {
+  agents: number
+  pools: number
+  /** Dashboard WebSocket clients, spread over the pools. */
+  clients: number
+  durationSec: number
+  connections: number
+}
+
 export interface BenchOptions {
   quick: boolean
   only: BenchName[]
@@ -41,6 +50,7 @@ export interface BenchOptions {
   ingest: IngestParams
   freshness: FreshnessParams
   statuses: StatusesParams
+  pings: PingsParams
 }
 
 const MiB = 1024 * 1024
@@ -49,13 +59,15 @@ const FULL = {
   ingest: { legacyAgents: 150, sqliteAgents: 50, legacyBytes: 1024 * MiB, sqliteBytes: 200 * MiB, readyTimeoutMs: 15 * 60_000, settleTimeoutMs: 60_000 },
   freshness: { legacyAgents: 50, sqliteAgents: 50, samples: 600, writesPerSecond: 20, drainMs: 5_000 },
   statuses: { legacyAgents: 500, sqliteAgents: 500, durationSec: 10, connections: 10 },
-} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses'>
+  pings: { agents: 1000, pools: 10, clients: 1000, durationSec: 10, connections: 20 },
+} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings'>
 
 const QUICK = {
   ingest: { legacyAgents: 16, sqliteAgents: 4, legacyBytes: 64 * MiB, sqliteBytes: 16 * MiB, readyTimeoutMs: 3 * 60_000, settleTimeoutMs: 10_000 },
   freshness: { legacyAgents: 10, sqliteAgents: 10, samples: 120, writesPerSecond: 20, drainMs: 3_000 },
   statuses: { legacyAgents: 100, sqliteAgents: 100, durationSec: 3, connections: 10 },
-} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses'>
+  pings: { agents: 200, pools: 4, clients: 200, durationSec: 3, connections: 20 },
+} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings'>
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--only <name>[,<name>…]] [--regenerate] [--generate-only] [--seed <n>]
 
@@ -103,5 +115,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     ingest: { ...sizes.ingest },
     freshness: { ...sizes.freshness },
     statuses: { ...sizes.statuses },
+    pings: { ...sizes.pings },
   }
 }

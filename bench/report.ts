@@ -2,11 +2,13 @@
 import type { FreshnessResult } from './freshness.bench.js'
 import type { IngestResult } from './ingest.bench.js'
 import type { StatusesResult } from './model-statuses.bench.js'
+import type { PingLoad, PingsResult } from './pings.bench.js'
 
 export interface BenchResults {
   ingest?: IngestResult
   freshness?: FreshnessResult
   statuses?: StatusesResult
+  pings?: PingsResult
   errors: Record<string, string>
 }
 
@@ -34,6 +36,15 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
   }
   if (r.statuses || r.errors.statuses) {
     out.push(check('GET model-statuses p99', r.statuses?.switchboard.p99, 'ms', '< 10 ms', (v) => v < 10))
+  }
+  if (r.pings || r.errors.pings) {
+    const p = r.pings
+    out.push(check('pings/s', p?.switchboard.reqPerSec, 'req/s', '≥ 10000/s', (v) => v >= 10_000 && p?.switchboard.non2xx === 0))
+    out.push(check('ping p99', p?.switchboard.p99, 'ms', '< 20 ms', (v) => v < 20))
+    out.push(
+      check('pings vs bare Fastify', p?.baseline ? p.switchboard.reqPerSec / p.baseline.reqPerSec : null, '×', '≥ 0.5×', (v) => v >= 0.5),
+    )
+    out.push(check('memory per dashboard', p?.memory?.perClientKb, 'KB', '< 20 KB', (v) => v < 20))
   }
   if (r.ingest || r.errors.ingest) {
     out.push(check('restart to ready', r.ingest ? r.ingest.restart.readyMs / 1000 : null, 's', '< 1 s', (v) => v < 1))
@@ -112,6 +123,32 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     if (s.singleGzip) rows.push(['GET statuses', '  gzip, one connection', line(s.singleGzip), '', ''])
     if (s.notModified) rows.push(['GET statuses', '  If-None-Match → 304', line(s.notModified), '', ''])
     rows.push(['GET statuses', 'bare Fastify, same body', s.baseline ? line(s.baseline) : '–', '', ''])
+  }
+  if (r.pings) {
+    const p = r.pings
+    const line = (l: PingLoad): string => `${f(l.p50)} / ${f(l.p99)} ms, ${f(l.reqPerSec, 0)} req/s (${l.non2xx} non-2xx, ${l.errors} errors)`
+    rows.push(['pings', 'setup', `${p.agents} agents in ${p.pools} pools, ${p.clients} dashboards subscribed, ${p.connections} connections`, '', ''])
+    rows.push(['pings', 'switchboard p50 / p99, req/s', line(p.switchboard), ...verdict('pings/s')])
+    rows.push(['pings', '  p99', `${f(p.switchboard.p99)} ms`, ...verdict('ping p99')])
+    rows.push(['pings', 'bare Fastify, same requests', p.baseline ? line(p.baseline) : '–', '', ''])
+    rows.push(['pings', '  switchboard ÷ bare', p.baseline ? `${f(p.switchboard.reqPerSec / p.baseline.reqPerSec, 2)}×` : '–', ...verdict('pings vs bare Fastify')])
+    if (p.memory) {
+      rows.push([
+        'pings',
+        'RSS per connected dashboard',
+        `${f(p.memory.perClientKb)} KB (${f(p.memory.beforeClientsMb)} → ${f(p.memory.withClientsMb)} MB)`,
+        ...verdict('memory per dashboard'),
+      ])
+    }
+    if (p.delivered) {
+      rows.push([
+        'pings',
+        'pushed to dashboards',
+        `${p.delivered.updates} metrics_update (${f(p.delivered.updatesPerSec, 0)}/s), ${f(p.delivered.megabytes)} MB, ${p.delivered.clientsOpen}/${p.clients} still open`,
+        '',
+        '',
+      ])
+    }
   }
   for (const [name, message] of Object.entries(r.errors)) rows.push([name, 'ERROR', message.split('\n')[0] ?? '', '', 'n/a'])
 

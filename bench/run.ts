@@ -12,6 +12,7 @@ import { BENCH_ROOT, ensureDataset, type Dataset, type DatasetSpec } from './dat
 import { runFreshnessBench } from './freshness.bench.js'
 import { runIngestBench } from './ingest.bench.js'
 import { runStatusesBench } from './model-statuses.bench.js'
+import { runPingsBench } from './pings.bench.js'
 import { checkTargets, renderReport, type BenchResults } from './report.js'
 import { REPO_ROOT, serverIsBuilt } from './server.process.js'
 
@@ -113,6 +114,15 @@ async function main(): Promise<number> {
       results.statuses = await runStatusesBench(dataset(statusesSpec(options), options), options.statuses, log)
     } catch (err) {
       results.errors.statuses = err instanceof Error ? err.message : String(err)
+    }
+  }
+
+  if (wants('pings')) {
+    log('\n[pings] heartbeats with dashboards subscribed')
+    try {
+      results.pings = await runPingsBench(options.pings, log)
+    } catch (err) {
+      results.errors.pings = err instanceof Error ? err.message : String(err)
     }
   }
 

@@ -22,6 +22,8 @@ export interface ServerOptions {
   /** Agents expected once ingest is done. */
   expectAgents: number
   readyTimeoutMs: number
+  /** More `serve` arguments. Default is none. */
+  extraArgs?: string[]
 }
 
 export interface Healthz {
@@ -97,7 +99,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const baseUrl = `http://127.0.0.1:${port}`
   const args = [SERVER_BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', opts.dataDir, '--token', opts.token]
   for (const d of opts.openclawDirs) args.push('--openclaw-dir', d)
-  args.push('--log-level', 'warn')
+  args.push('--log-level', 'warn', ...(opts.extraArgs ?? []))
   const out = createWriteStream(opts.outputFile, { flags: 'a' })
   const t0 = performance.now()
   const child: ChildProcess = spawn(process.execPath, args, {

@@ -118,6 +118,8 @@ export interface HostState {
 }
 
 export const HISTORY_RESOLUTION_SEC = HISTORY_SLOT_MS / 1000
+/** Throttled pushes are aligned to this grid. */
+const PUSH_GRID_MS = 100
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest()
 const newKey = (): string => `swb_ak_${randomBytes(12).toString('base64url')}`
@@ -315,7 +317,10 @@ export function createHostState(options: HostStateOptions): HostState {
       } else {
         setOnline(l, true)
         if (!wasOnline) publishAgent(a)
-        const due = Math.max(t, l.lastPushedAt + minPushMs)
+        // Throttled updates wait for the next tick of a shared grid, so those of one moment go
+        // out as one batch instead of one write per agent per dashboard.
+        const earliest = l.lastPushedAt + minPushMs
+        const due = earliest <= t ? t : Math.ceil(earliest / PUSH_GRID_MS) * PUSH_GRID_MS
         if (!pending.has(agentId)) pending.set(agentId, due)
         scheduleFlush(due)
       }
