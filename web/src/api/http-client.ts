@@ -105,7 +105,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
 
     const failure = (await res.json().catch(() => null)) as Partial<ErrorBody> | null
     const error = new ApiError(res.status, failure?.error?.code ?? 'UNKNOWN', failure?.error?.message ?? res.statusText)
-    if (res.status === 401) options.onUnauthorized?.(error)
+    // A late answer to a call made with an older token says nothing about the current one.
+    if (res.status === 401 && options.getToken() === token) options.onUnauthorized?.(error)
     throw error
   }
 

@@ -266,14 +266,18 @@ function createSync(): Shared {
       return load
     }
 
+    let disposed = false
+
     // REST snapshot first so the page has something to show, then the live stream.
     refresh()
       .catch(() => undefined)
       .finally(() => {
-        if (session.token) ws.start()
+        // Not when the page was left (signed out) while the snapshot loaded: nobody would stop it.
+        if (session.token && !disposed) ws.start()
       })
 
     onScopeDispose(() => {
+      disposed = true
       stopPolling()
       ws.stop()
     })
