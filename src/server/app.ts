@@ -71,11 +71,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!deps.checkToken(token)) throw new AppError('SWB_AUTH_INVALID')
   })
 
+  // Labelled children are looked up once per route and status: hashing label objects on every
+  // request is a measurable share of a heartbeat's cost.
+  const counters = new Map<string, { inc(): void }>()
+  const timers = new Map<string, { observe(v: number): void }>()
   app.addHook('onResponse', async (req, reply) => {
     const endpoint = req.routeOptions.url ?? 'unmatched'
     if (!endpoint.startsWith('/api/') && endpoint !== '/healthz' && endpoint !== '/metrics') return
-    deps.metrics.apiRequests.inc({ method: req.method, endpoint, status: String(reply.statusCode) })
-    deps.metrics.apiResponseTime.observe({ method: req.method, endpoint }, reply.elapsedTime / 1000)
+    const status = String(reply.statusCode)
+    const route = `${req.method} ${endpoint}`
+    let counter = counters.get(`${route} ${status}`)
+    if (!counter) counters.set(`${route} ${status}`, (counter = deps.metrics.apiRequests.labels(req.method, endpoint, status)))
+    counter.inc()
+    let timer = timers.get(route)
+    if (!timer) timers.set(route, (timer = deps.metrics.apiResponseTime.labels(req.method, endpoint)))
+    timer.observe(reply.elapsedTime / 1000)
   })
 
   app.setErrorHandler((err, req, reply) => {

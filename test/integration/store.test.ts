@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { openStore, type Store } from '../../src/server/store/database.js'
 import { createFleetRepository } from '../../src/server/store/fleet.repository.js'
+import { createHostRepository } from '../../src/server/store/host.repository.js'
 import { createAgentFacts } from '../../src/server/core/agent-facts.js'
 import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
 import { removeTempDirs, tempDir } from '../helpers/test-server.js'
@@ -121,6 +122,33 @@ for (const dialect of dialects) {
       const loaded = await repo.load()
       expect(loaded.agents).toEqual([])
       expect(loaded.checkpoints.size).toBe(0)
+      await store.close()
+    })
+
+    it('keeps host agents and credentials, batches their times, and deletes an agent with its keys', async () => {
+      const store = await open(dialect)
+      const hosts = createHostRepository(store)
+      const agent = (id: string) => ({ agent_id: id, agent_name: id.toUpperCase(), pool_id: 'p', tags: ['gpu', 'x'], created_at: 1000, last_seen_at: null })
+      const cred = (key: string, agentId: string) => ({ app_key: key, agent_id: agentId, secret_sha256: 'ab'.repeat(32), created_at: 1000, last_used_at: null })
+      for (let i = 0; i < 450; i++) await hosts.insertAgent(agent(`h${i}`), cred(`k${i}`, `h${i}`))
+      await hosts.insertCredential(cred('k0b', 'h0'))
+      await hosts.insertCredential(cred('k0c', 'h0'), 'k0b')
+      const seen = new Map(Array.from({ length: 450 }, (_, i) => [`h${i}`, 1_795_000_000_000 + i] as [string, number]))
+      await hosts.saveTimes(seen, new Map([['k0c', 1_795_000_000_123]]))
+      await hosts.updateAgent({ ...agent('h1'), agent_name: 'Renamed', pool_id: 'q', tags: [] })
+      await hosts.deleteAgent('h2')
+      const loaded = await hosts.load()
+      expect(loaded.agents).toHaveLength(449)
+      expect(loaded.agents.find((a) => a.agent_id === 'h0')).toEqual({ ...agent('h0'), last_seen_at: 1_795_000_000_000 })
+      expect(loaded.agents.find((a) => a.agent_id === 'h449')!.last_seen_at).toBe(1_795_000_000_449)
+      expect(loaded.agents.find((a) => a.agent_id === 'h1')).toMatchObject({ agent_name: 'Renamed', pool_id: 'q', tags: [] })
+      expect(loaded.credentials.filter((c) => c.agent_id === 'h0').map((c) => [c.app_key, c.last_used_at])).toEqual([
+        ['k0', null],
+        ['k0c', 1_795_000_000_123],
+      ])
+      expect(loaded.credentials.some((c) => c.agent_id === 'h2')).toBe(false)
+      await expect(hosts.insertAgent(agent('h0'), cred('kdup', 'h0'))).rejects.toThrow()
+      expect((await hosts.load()).credentials.some((c) => c.app_key === 'kdup')).toBe(false)
       await store.close()
     })
   })

@@ -81,6 +81,7 @@ function parseUpdate(body: unknown): UpdateHostAgentRequest {
 const RESULT_BY_STATUS: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 429: 'rate_limited' }
 
 export const hostsRoutes: FastifyPluginAsync = async (app) => {
+  const heartbeatCounters = new Map<number, { inc(): void }>()
   const notFound = (agentId: string): AppError => new AppError('SWB_HOST_AGENT_NOT_FOUND', `Host agent "${agentId}" is not registered`)
 
   app.post<{ Params: { agentId: string }; Body: unknown }>(
@@ -103,7 +104,12 @@ export const hostsRoutes: FastifyPluginAsync = async (app) => {
         }
       },
       onResponse: async (_req, reply) => {
-        app.metrics.heartbeats.inc({ result: RESULT_BY_STATUS[reply.statusCode] ?? 'error' })
+        let counter = heartbeatCounters.get(reply.statusCode)
+        if (!counter) {
+          counter = app.metrics.heartbeats.labels(RESULT_BY_STATUS[reply.statusCode] ?? 'error')
+          heartbeatCounters.set(reply.statusCode, counter)
+        }
+        counter.inc()
       },
     },
     async (req) => {

@@ -2,6 +2,7 @@
  * Persistence of registered host agents and their credentials. Registry changes are written at
  * once; "last seen" and "last used" times are written in batches (a ping must not wait for a disk).
  */
+import { sql } from 'kysely'
 import type { Store } from './database.js'
 
 export interface StoredHostAgent {
@@ -29,6 +30,12 @@ export interface HostRepository {
   insertCredential(credential: StoredCredential, revokeAppKey?: string): Promise<void>
   deleteCredential(appKey: string): Promise<void>
   saveTimes(seen: Map<string, number>, used: Map<string, number>): Promise<void>
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
 }
 
 function parseTags(raw: string): string[] {
@@ -86,9 +93,24 @@ export function createHostRepository(store: Store): HostRepository {
 
     async saveTimes(seen, used) {
       if (seen.size === 0 && used.size === 0) return
+      // A thousand hosts ping every few seconds: one statement per chunk, not one per row.
       await db.transaction().execute(async (tx) => {
-        for (const [agentId, t] of seen) await tx.updateTable('host_agents').set({ last_seen_at: t }).where('agent_id', '=', agentId).execute()
-        for (const [key, t] of used) await tx.updateTable('host_credentials').set({ last_used_at: t }).where('app_key', '=', key).execute()
+        for (const part of chunks([...seen], 200)) {
+          const cases = sql.join(part.map(([id, t]) => sql`when ${id} then cast(${t} as bigint)`), sql` `)
+          await tx
+            .updateTable('host_agents')
+            .set({ last_seen_at: sql<number>`case agent_id ${cases} end` })
+            .where('agent_id', 'in', part.map(([id]) => id))
+            .execute()
+        }
+        for (const part of chunks([...used], 200)) {
+          const cases = sql.join(part.map(([key, t]) => sql`when ${key} then cast(${t} as bigint)`), sql` `)
+          await tx
+            .updateTable('host_credentials')
+            .set({ last_used_at: sql<number>`case app_key ${cases} end` })
+            .where('app_key', 'in', part.map(([key]) => key))
+            .execute()
+        }
       })
     },
   }
