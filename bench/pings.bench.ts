@@ -29,6 +29,8 @@ export interface PingsResult {
   clients: number
   connections: number
   switchboard: PingLoad
+  /** The same load before any dashboard connects: what the fan-out costs is the difference. */
+  noDashboards: PingLoad
   baseline: PingLoad | null
   /** Server RSS with every agent registered, then with every dashboard connected and idle. */
   memory: { beforeClientsMb: number; withClientsMb: number; perClientKb: number } | null
@@ -72,7 +74,7 @@ function child(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; mat
             }),
           stop: () =>
             new Promise((res) => {
-              if (proc.exitCode !== null) return res()
+              if (proc.exitCode !== null || proc.signalCode !== null) return res()
               proc.once('exit', () => res())
               proc.kill('SIGTERM')
             }),
@@ -136,17 +138,21 @@ export async function runPingsBench(params: PingsParams, log: (m: string) => voi
       try {
         await new Promise((r) => setTimeout(r, 1500))
         const withClients = server.memory()
-        log(`  ${params.durationSec} s of pings × ${params.connections} connections…`)
+        log(`  ${params.durationSec} s of pings × ${params.connections} connections, ${params.clients} dashboards subscribed…`)
         const switchboard = await load(server.baseUrl, requests, params)
         // Let the last throttled pushes go out before counting.
         await new Promise((r) => setTimeout(r, 1500))
         const counts = JSON.parse(await clients.ask('report')) as { open: number; messages: number; updates: number; bytes: number }
+        await clients.stop()
+        log(`  ${params.durationSec} s of pings × ${params.connections} connections, no dashboard connected…`)
+        const noDashboards = await load(server.baseUrl, requests, params)
         result = {
           agents: params.agents,
           pools: params.pools,
           clients: params.clients,
           connections: params.connections,
           switchboard,
+          noDashboards,
           memory:
             before && withClients
               ? {

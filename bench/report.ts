@@ -130,6 +130,7 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     rows.push(['pings', 'setup', `${p.agents} agents in ${p.pools} pools, ${p.clients} dashboards subscribed, ${p.connections} connections`, '', ''])
     rows.push(['pings', 'switchboard p50 / p99, req/s', line(p.switchboard), ...verdict('pings/s')])
     rows.push(['pings', '  p99', `${f(p.switchboard.p99)} ms`, ...verdict('ping p99')])
+    rows.push(['pings', 'switchboard, no dashboard connected', line(p.noDashboards), '', ''])
     rows.push(['pings', 'bare Fastify, same requests', p.baseline ? line(p.baseline) : '–', '', ''])
     rows.push(['pings', '  switchboard ÷ bare', p.baseline ? `${f(p.switchboard.reqPerSec / p.baseline.reqPerSec, 2)}×` : '–', ...verdict('pings vs bare Fastify')])
     if (p.memory) {
