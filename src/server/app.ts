@@ -56,6 +56,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // A dashboard polls: per-request lines would drown the log. Errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Hosts ping every 10–60 s on one kept-alive connection: it must outlive the longest interval.
+    keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 256 },
   })
   app.decorate('fleet', deps.fleet)

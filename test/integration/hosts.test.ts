@@ -139,6 +139,12 @@ describe('agent hosts over HTTP', () => {
     // The rejected pings did not change the metrics: the last accepted one is what is shown.
     const accepted = statuses.lastIndexOf(200)
     expect((await poolMetrics('guard')).metrics.find((m) => m.agent_id === 'gamma')!.cpu_usage).toBe(accepted)
+    await new Promise((r) => setTimeout(r, 1100))
+
+    // One connection serves a host pinging every 60 s: the server says it keeps it for 72 s.
+    const kept = await ping('gamma', other, goodPing(1))
+    expect(kept.status).toBe(200)
+    expect(kept.headers.get('keep-alive')).toMatch(/timeout=72/)
 
     const metricsText = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } })).text()
     expect(metricsText).toMatch(/heartbeats_total\{result="forbidden"\} 2/)
