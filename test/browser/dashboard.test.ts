@@ -3,31 +3,21 @@
  * and a phone, in both themes and both languages, and a change on disk arriving without a reload.
  * Screenshots land in test-results/screenshots/ (CI keeps them as artifacts).
  */
-import { execFileSync } from 'node:child_process'
-import { appendFile, mkdir } from 'node:fs/promises'
+import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyFixture, copyFixtureLog, removeTempDirs, repoRoot, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
+import { launchBrowser, overflowing, shot, text } from '../helpers/browser.js'
+import { copyFixture, copyFixtureLog, removeTempDirs, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
 import { turnLines } from '../helpers/transcript-lines.js'
 
-const SHOTS = path.join(repoRoot, 'test-results', 'screenshots')
 const PLAIN_TRANSCRIPT = 'agents/plain/sessions/facd1f06-a69e-48e2-9e1a-5592d6626e5f.jsonl'
 const FALLBACK = 'backup/mock-fallback'
 
 let browser: Browser
 
 beforeAll(async () => {
-  // The server lists the files of dist/web when it starts: build before any server runs.
-  if (!process.env.SWB_WEB_PREBUILT) {
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' })
-  }
-  await mkdir(SHOTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  browser = await launchBrowser()
 })
 
 afterAll(async () => {
@@ -54,23 +44,7 @@ async function newPage(options: BrowserContextOptions = {}): Promise<{ context: 
 }
 
 const card = (page: Page, agentId: string): Locator => page.locator(`[data-testid="agent-card"][data-agent="${agentId}"]`)
-const text = async (l: Locator): Promise<string> => ((await l.textContent()) ?? '').replace(/\s+/g, ' ').trim()
 
-/** Elements that stick out to the right of the viewport: the ones that make a phone scroll sideways. */
-function overflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth
-    return [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > width + 1 && getComputedStyle(el).position !== 'fixed')
-      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`)
-  })
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  // Let transitions and the chart's first frame settle so the picture shows the resting state.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
-}
 
 describe('dashboard on OpenClaw 2026.9.6 (SQLite layout)', () => {
   let server: ServerProcess

@@ -5,30 +5,18 @@
  * OpenClaw agent and a host, both themes, both languages and a phone.
  * Screenshots land in test-results/screenshots/.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdir } from 'node:fs/promises'
-import path from 'node:path'
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AgentPingRequest, CreateHostAgentResponse, IssuedCredential } from '../../src/shared/agent-hosts.js'
-import { copyFixture, removeTempDirs, repoRoot, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
+import { launchBrowser, overflowing, shot, text } from '../helpers/browser.js'
+import { copyFixture, removeTempDirs, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
 
-const SHOTS = path.join(repoRoot, 'test-results', 'screenshots')
 
 let browser: Browser
 let server: ServerProcess
 
 beforeAll(async () => {
-  // The server lists the files of dist/web when it starts: build before any server runs.
-  if (!process.env.SWB_WEB_PREBUILT) {
-    execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' })
-  }
-  await mkdir(SHOTS, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  browser = await launchBrowser()
   // OpenClaw agents main, ops, research and rl: `main` is registered as a host too.
   server = await startServer({ openclawDirs: [await copyFixture('openclaw-2026.9.6')] })
 })
@@ -97,22 +85,7 @@ async function open(page: Page, route: string): Promise<void> {
 
 const row = (page: Page, agentId: string): Locator => page.locator(`[data-testid="host-row"][data-agent="${agentId}"]`)
 const poolCard = (page: Page, poolId: string): Locator => page.locator(`[data-testid="pool-card"][data-pool="${poolId}"]`)
-const text = async (l: Locator): Promise<string> => ((await l.textContent()) ?? '').replace(/\s+/g, ' ').trim()
 
-/** Elements that stick out to the right of the viewport: the ones that make a phone scroll sideways. */
-function overflowing(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const width = document.documentElement.clientWidth
-    return [...document.querySelectorAll('body *')]
-      .filter((el) => el.getBoundingClientRect().right > width + 1 && getComputedStyle(el).position !== 'fixed')
-      .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`)
-  })
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true })
-}
 
 describe('agent pools', () => {
   let worker: IssuedCredential
