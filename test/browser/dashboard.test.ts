@@ -5,9 +5,9 @@
  */
 import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
+import { type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser, overflowing, shot, text } from '../helpers/browser.js'
+import { launchBrowser, newPage as openPage, overflowing, shot, text } from '../helpers/browser.js'
 import { copyFixture, copyFixtureLog, removeTempDirs, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
 import { turnLines } from '../helpers/transcript-lines.js'
 
@@ -25,23 +25,7 @@ afterAll(async () => {
   await removeTempDirs()
 })
 
-async function newPage(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  // Reduced motion: screenshots show settled charts and no half-finished transitions.
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    colorScheme: 'light',
-    locale: 'en-US',
-    reducedMotion: 'reduce',
-    ...options,
-  })
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => errors.push(err.message))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text())
-  })
-  return { context, page, errors }
-}
+const newPage = (options: BrowserContextOptions = {}) => openPage(browser, options)
 
 const card = (page: Page, agentId: string): Locator => page.locator(`[data-testid="agent-card"][data-agent="${agentId}"]`)
 

@@ -5,10 +5,10 @@
  * OpenClaw agent and a host, both themes, both languages and a phone.
  * Screenshots land in test-results/screenshots/.
  */
-import { type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
+import { type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { AgentPingRequest, CreateHostAgentResponse, IssuedCredential } from '../../src/shared/agent-hosts.js'
-import { launchBrowser, overflowing, shot, text } from '../helpers/browser.js'
+import { launchBrowser, newPage as openPage, overflowing, shot, text } from '../helpers/browser.js'
 import { copyFixture, removeTempDirs, startServer, tempDir, type ServerProcess } from '../helpers/test-server.js'
 
 
@@ -60,23 +60,7 @@ async function ping(credential: IssuedCredential, body: AgentPingRequest): Promi
 
 const ago = (ms: number): string => new Date(Date.now() - ms).toISOString()
 
-async function newPage(options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  // Reduced motion: screenshots show settled bars and no half-finished transitions.
-  const context = await browser.newContext({
-    viewport: { width: 1440, height: 900 },
-    colorScheme: 'light',
-    locale: 'en-US',
-    reducedMotion: 'reduce',
-    ...options,
-  })
-  const page = await context.newPage()
-  const errors: string[] = []
-  page.on('pageerror', (err) => errors.push(err.message))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text())
-  })
-  return { context, page, errors }
-}
+const newPage = (options: BrowserContextOptions = {}) => openPage(browser, options)
 
 /** Signs in from the printed link, straight onto `route`. */
 async function open(page: Page, route: string): Promise<void> {
