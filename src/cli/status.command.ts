@@ -1,6 +1,6 @@
 /** `switchboard status` and `switchboard switches`: the fleet in a terminal. */
 import WebSocket from 'ws'
-import type { AgentModelStatus, ModelHealth, ModelStatusesResponse, ModelSwitchesResponse } from '../shared/model-status.js'
+import type { AgentModelStatusSummary, ModelHealth, ModelStatusesResponse, ModelSwitchesResponse } from '../shared/model-status.js'
 import { WS_PATH, WS_SUBPROTOCOL, type ServerMessage } from '../shared/protocol.js'
 
 const useColour = process.stdout.isTTY && !process.env.NO_COLOR
@@ -22,7 +22,7 @@ function until(ts: number | null, now: number): string {
   return s < 120 ? ` for ${s}s` : ` for ${Math.ceil(s / 60)}m`
 }
 
-export function formatFleet(agents: AgentModelStatus[], now: number): string {
+export function formatFleet(agents: AgentModelStatusSummary[], now: number): string {
   if (agents.length === 0) return 'No agents found. Point the server at OpenClaw with --openclaw-dir <dir>.\n'
   const lines: string[] = []
   for (const a of agents) {

@@ -127,8 +127,11 @@ export interface AgentModelStatus {
   source: { stateDir: string; layout: OpenClawLayout }
 }
 
+/** An agent as the list shows it: `authProfiles` only with `?include=authProfiles`. */
+export type AgentModelStatusSummary = Omit<AgentModelStatus, 'authProfiles'> & { authProfiles?: AuthProfileStatus[] }
+
 export interface ModelStatusesResponse {
-  agents: AgentModelStatus[]
+  agents: AgentModelStatusSummary[]
   lastUpdate: number
   /** The push stream's position when this snapshot was taken: subscribe with `since=seq`. */
   seq: number

@@ -6,7 +6,7 @@ import { buildApp } from '../../src/server/app.js'
 import { createTokenCheck } from '../../src/server/auth/token.js'
 import { createMetrics } from '../../src/server/http/metrics.js'
 import type { FleetRepository } from '../../src/server/store/fleet.repository.js'
-import type { ModelStatusesResponse } from '../../src/shared/model-status.js'
+import type { AgentModelStatus, ModelStatusesResponse } from '../../src/shared/model-status.js'
 import { loadFleet, loadHosts } from '../helpers/in-process.js'
 import { removeTempDirs, repoRoot, tempDir } from '../helpers/test-server.js'
 
@@ -71,7 +71,28 @@ describe('HTTP API', () => {
     expect(s.time).toMatch(/^\d\d:\d\d:\d\d$/)
     // The answering provider (backup) has no stored profile: the seed's authProfile is null then.
     expect(main.authProfile).toBeNull()
-    expect(main.authProfiles.find((p) => p.profileId === 'mock:manual')).toMatchObject({ provider: 'mock', mode: 'api_key', status: 'cooldown' })
+    // The list leaves auth profiles out unless asked; the per-agent endpoint always has them.
+    expect(main.authProfiles).toBeUndefined()
+    const full = (await app.inject({ url: '/api/agents/model-statuses?include=authProfiles', headers: auth })).json<ModelStatusesResponse>()
+    const fullMain = full.agents.find((a) => a.agentId === 'main')!
+    expect(fullMain.authProfiles!.find((p) => p.profileId === 'mock:manual')).toMatchObject({ provider: 'mock', mode: 'api_key', status: 'cooldown' })
+    expect({ ...fullMain, authProfiles: undefined }).toEqual({ ...main, authProfiles: undefined })
+    const one = (await app.inject({ url: '/api/agents/main/model-status', headers: auth })).json<AgentModelStatus>()
+    expect(one.authProfiles).toEqual(fullMain.authProfiles)
+    const bad = await app.inject({ url: '/api/agents/model-statuses?include=secrets', headers: auth })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json<{ error: { details: { field: string } } }>().error.details.field).toBe('include')
+  })
+
+  it('gives each list variant its own ETag', async () => {
+    const summary = await app.inject({ url: '/api/agents/model-statuses', headers: auth })
+    const full = await app.inject({ url: '/api/agents/model-statuses?include=authProfiles', headers: auth })
+    expect(summary.headers.etag).not.toEqual(full.headers.etag)
+    expect(full.body.length).toBeGreaterThan(summary.body.length)
+    const again = await app.inject({ url: '/api/agents/model-statuses', headers: { ...auth, 'if-none-match': String(summary.headers.etag) } })
+    expect(again.statusCode).toBe(304)
+    const cross = await app.inject({ url: '/api/agents/model-statuses?include=authProfiles', headers: { ...auth, 'if-none-match': String(summary.headers.etag) } })
+    expect(cross.statusCode).toBe(200)
   })
 
   it('one agent and its switches; the seed response of model-switches', async () => {

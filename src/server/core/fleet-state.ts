@@ -4,7 +4,7 @@
  * clock, timers and the hub are passed in.
  */
 import { gzipSync } from 'node:zlib'
-import type { AgentModelStatus, ModelStatus, ModelStatusesResponse, ModelSwitchEvent } from '../../shared/model-status.js'
+import type { AgentModelStatus, ModelStatus, ModelSwitchEvent } from '../../shared/model-status.js'
 import type { FallbackDecisionEvent, OpenClawEvent } from './events.js'
 import {
   FACT_WINDOW,
@@ -57,11 +57,15 @@ export interface FleetState {
   setLive(live: boolean): void
   /** Re-judges agents whose status depends on time (cooldown ends). */
   tick(): void
-  list(): ModelStatusesResponse
-  /** The whole list, JSON-encoded once per change: the hot path of `GET /api/agents/model-statuses`. */
-  listEncoded(): string
+  /** Every agent's whole read model (auth profiles included). */
+  list(): { agents: AgentModelStatus[]; lastUpdate: number; seq: number }
+  /**
+   * The list as `GET /api/agents/model-statuses` serves it, JSON-encoded once per change. `summary`
+   * leaves out each agent's `authProfiles` (a third of the bytes; the per-agent endpoint has them).
+   */
+  listEncoded(variant?: ListVariant): string
   /** The same as bytes (encoded once per change, not per request) and gzip-compressed. */
-  listCompressed(): { raw: Buffer; gzip: Buffer; version: number }
+  listCompressed(variant?: ListVariant): { raw: Buffer; gzip: Buffer; version: number }
   /** Changes whenever the list does. */
   readonly listVersion: number
   get(agentId: string): AgentModelStatus | undefined
@@ -76,10 +80,14 @@ export interface FleetState {
   dispose(): void
 }
 
+export type ListVariant = 'summary' | 'full'
+
 interface AgentEntry {
   facts: AgentFacts
   view: AgentModelStatus | null
   encoded: string | null
+  /** `encoded` without `authProfiles`, made when a summary list first needs it. */
+  summary: string | null
   modelEncoded: Map<string, string>
   /** Records folded since switches were last derived (see `noteRecord`). */
   sinceDerived: number
@@ -100,14 +108,22 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   // Pending switch writes, by id: the latest word on each switch wins (added then removed is removed).
   const addedSwitches = new Map<string, ModelSwitchEvent>()
   const removedSwitches = new Set<string>()
-  let listCache: string | null = null
-  let gzipCache: Buffer | null = null
-  let rawCache: Buffer | null = null
+  interface ListCache {
+    json: string | null
+    raw: Buffer | null
+    gzip: Buffer | null
+  }
+  const listCaches: Record<ListVariant, ListCache> = {
+    summary: { json: null, raw: null, gzip: null },
+    full: { json: null, raw: null, gzip: null },
+  }
   let listVersion = 0
   const invalidateList = (): void => {
-    listCache = null
-    gzipCache = null
-    rawCache = null
+    for (const c of Object.values(listCaches)) {
+      c.json = null
+      c.raw = null
+      c.gzip = null
+    }
     listVersion++
   }
   let lastUpdate = 0
@@ -119,7 +135,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const entry = (agentId: string): AgentEntry => {
     let e = agents.get(agentId)
     if (!e) {
-      e = { facts: createAgentFacts(agentId), view: null, encoded: null, modelEncoded: new Map(), sinceDerived: 0 }
+      e = { facts: createAgentFacts(agentId), view: null, encoded: null, summary: null, modelEncoded: new Map(), sinceDerived: 0 }
       agents.set(agentId, e)
       removedAgents.delete(agentId)
     }
@@ -276,6 +292,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       if (encoded === e.encoded) continue
       e.view = view
       e.encoded = encoded
+      e.summary = null
       invalidateList()
       lastUpdate = t
       if (publish === true) publishDiff(agentId, e, added)
@@ -314,6 +331,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
           facts,
           view,
           encoded,
+          summary: null,
           modelEncoded: new Map(view ? view.allModels.map((m) => [m.modelId, JSON.stringify(m)]) : []),
           sinceDerived: 0,
         })
@@ -375,24 +393,28 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       return { agents: out, lastUpdate, seq: hub.seq }
     },
 
-    listEncoded() {
-      if (listCache === null) {
+    listEncoded(variant = 'summary') {
+      const cache = listCaches[variant]
+      if (cache.json === null) {
         const parts: string[] = []
         const ids = [...agents.keys()].sort()
         for (const id of ids) {
-          const enc = agents.get(id)!.encoded
-          if (enc) parts.push(enc)
+          const e = agents.get(id)!
+          if (!e.encoded || !e.view) continue
+          if (variant === 'full') parts.push(e.encoded)
+          else parts.push((e.summary ??= JSON.stringify({ ...e.view, authProfiles: undefined })))
         }
-        listCache = `{"agents":[${parts.join(',')}],"lastUpdate":${lastUpdate},"seq":${hub.seq}}`
+        cache.json = `{"agents":[${parts.join(',')}],"lastUpdate":${lastUpdate},"seq":${hub.seq}}`
       }
-      return listCache
+      return cache.json
     },
 
-    listCompressed() {
-      rawCache ??= Buffer.from(state.listEncoded())
+    listCompressed(variant = 'summary') {
+      const cache = listCaches[variant]
+      cache.raw ??= Buffer.from(state.listEncoded(variant))
       // Level 1: several times faster than the default for a few percent more bytes.
-      gzipCache ??= gzipSync(rawCache, { level: 1 })
-      return { raw: rawCache, gzip: gzipCache, version: listVersion }
+      cache.gzip ??= gzipSync(cache.raw, { level: 1 })
+      return { raw: cache.raw, gzip: cache.gzip, version: listVersion }
     },
 
     get listVersion() {

@@ -7,12 +7,19 @@ const MAX_SWITCHES = 1000
 export const modelStatusRoutes: FastifyPluginAsync = async (app) => {
   // The dashboard polls this when its WebSocket is down, and 1,000 agents make a few MB of JSON:
   // it is encoded and compressed once per change, and a poll with a matching ETag gets a 304.
-  app.get('/api/agents/model-statuses', async (req, reply) => {
-    const etag = `"ms-${app.fleet.listVersion}"`
+  // Auth profiles are a third of the bytes and only the detail page shows them: the list leaves them
+  // out unless asked with `?include=authProfiles` (the per-agent endpoint always has them).
+  app.get<{ Querystring: { include?: string } }>('/api/agents/model-statuses', async (req, reply) => {
+    const include = req.query.include
+    if (include !== undefined && include !== 'authProfiles') {
+      throw new AppError('SWB_REQUEST_INVALID', 'include may only be "authProfiles"', { field: 'include' })
+    }
+    const variant = include === 'authProfiles' ? 'full' : 'summary'
+    const etag = `"ms-${variant === 'full' ? 'f' : 's'}${app.fleet.listVersion}"`
     reply.header('etag', etag).header('cache-control', 'no-cache').header('vary', 'accept-encoding')
     if (req.headers['if-none-match'] === etag) return reply.code(304).send()
     reply.type('application/json; charset=utf-8')
-    const list = app.fleet.listCompressed()
+    const list = app.fleet.listCompressed(variant)
     if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(list.gzip)
     return reply.send(list.raw)
   })

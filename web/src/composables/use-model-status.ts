@@ -1,6 +1,6 @@
 import { storeToRefs } from 'pinia'
 import type { ComputedRef, Ref } from 'vue'
-import type { AgentModelStatus } from '@shared/model-status'
+import type { AgentModelStatusSummary } from '@shared/model-status'
 import type { ApiError } from '@/api/http-client'
 import type { FleetSummary } from '@/stores/fleet.store'
 import { useFleetStore } from '@/stores/fleet.store'
@@ -11,7 +11,7 @@ export type { ConnectionKind, ConnectionState } from './use-live-sync'
 export { POLL_INTERVAL_MS } from './use-live-sync'
 
 export interface ModelStatusApi {
-  agents: ComputedRef<AgentModelStatus[]>
+  agents: ComputedRef<AgentModelStatusSummary[]>
   summary: ComputedRef<FleetSummary>
   lastUpdate: Ref<number | null>
   loaded: Ref<boolean>

@@ -1,11 +1,11 @@
-import type { AgentModelStatus, ModelHealth } from '@shared/model-status'
+import type { AgentModelStatusSummary, ModelHealth } from '@shared/model-status'
 import { isOffPrimary } from '@/stores/fleet.store'
 
 export type DashboardFilter = 'all' | 'fallback' | Exclude<ModelHealth, 'healthy'>
 
 export const DASHBOARD_FILTERS: readonly DashboardFilter[] = ['all', 'fallback', 'cooldown', 'error', 'disabled']
 
-const MATCHERS: Record<DashboardFilter, (agent: AgentModelStatus) => boolean> = {
+const MATCHERS: Record<DashboardFilter, (agent: AgentModelStatusSummary) => boolean> = {
   all: () => true,
   fallback: isOffPrimary,
   cooldown: (a) => a.allModels.some((m) => m.status === 'cooldown'),
@@ -14,7 +14,7 @@ const MATCHERS: Record<DashboardFilter, (agent: AgentModelStatus) => boolean> = 
 }
 
 /** Case-insensitive match on agent id, name and every model id it knows. */
-function matchesQuery(agent: AgentModelStatus, query: string): boolean {
+function matchesQuery(agent: AgentModelStatusSummary, query: string): boolean {
   if (!query) return true
   const haystack = [
     agent.agentId,
@@ -27,7 +27,7 @@ function matchesQuery(agent: AgentModelStatus, query: string): boolean {
   return haystack.some((s) => s.toLowerCase().includes(query))
 }
 
-export function filterAgents(agents: AgentModelStatus[], filter: DashboardFilter, query: string): AgentModelStatus[] {
+export function filterAgents(agents: AgentModelStatusSummary[], filter: DashboardFilter, query: string): AgentModelStatusSummary[] {
   const q = query.trim().toLowerCase()
   const matcher = MATCHERS[filter]
   return agents.filter((a) => matcher(a) && matchesQuery(a, q))

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
-import type { AgentModelStatus, ModelHealth, ModelStatus, ModelStatusesResponse } from '@shared/model-status'
+import type { AgentModelStatusSummary, ModelHealth, ModelStatus, ModelStatusesResponse } from '@shared/model-status'
 import type { ServerDataMessages } from '@shared/protocol'
 import type { FeedEnvelope, FeedMessageType } from '@/lib/live-messages'
 
@@ -16,7 +16,7 @@ export interface FleetSummary {
 }
 
 /** True when the agent answered last on a model other than its configured primary. */
-export function isOffPrimary(agent: AgentModelStatus): boolean {
+export function isOffPrimary(agent: AgentModelStatusSummary): boolean {
   return !!agent.currentModel && !!agent.config.primary && agent.currentModel.modelId !== agent.config.primary
 }
 
@@ -35,7 +35,7 @@ function replaceModel(models: ModelStatus[], next: ModelStatus): ModelStatus[] {
 type Appliers = { [K in FeedMessageType<'fleet'>]: (data: ServerDataMessages[K]) => string | null }
 
 export const useFleetStore = defineStore('fleet', () => {
-  const agents = shallowRef(new Map<string, AgentModelStatus>())
+  const agents = shallowRef(new Map<string, AgentModelStatusSummary>())
   /** Server time of the last change the dashboard knows of (epoch ms). */
   const lastUpdate = ref<number | null>(null)
   /** At least one snapshot has arrived. */
@@ -57,11 +57,11 @@ export const useFleetStore = defineStore('fleet', () => {
     return { agents: agents.value.size, onFallback, models }
   })
 
-  function setAgent(agent: AgentModelStatus): void {
+  function setAgent(agent: AgentModelStatusSummary): void {
     agents.value.set(agent.agentId, agent)
   }
 
-  function patchAgent(agentId: string, patch: (agent: AgentModelStatus) => AgentModelStatus): string | null {
+  function patchAgent(agentId: string, patch: (agent: AgentModelStatusSummary) => AgentModelStatusSummary): string | null {
     const agent = agents.value.get(agentId)
     if (!agent) return agentId
     setAgent(patch(agent))
@@ -69,12 +69,19 @@ export const useFleetStore = defineStore('fleet', () => {
   }
 
   function replaceSnapshot(snapshot: ModelStatusesResponse): void {
-    agents.value = new Map(snapshot.agents.map((a) => [a.agentId, a]))
+    // The list leaves auth profiles out; keep those a detail page or a push already brought.
+    const before = agents.value
+    agents.value = new Map(
+      snapshot.agents.map((a) => {
+        const known = before.get(a.agentId)?.authProfiles
+        return [a.agentId, a.authProfiles === undefined && known ? { ...a, authProfiles: known } : a]
+      }),
+    )
     lastUpdate.value = snapshot.lastUpdate
     loaded.value = true
   }
 
-  function upsertAgent(agent: AgentModelStatus): void {
+  function upsertAgent(agent: AgentModelStatusSummary): void {
     setAgent(agent)
     triggerRef(agents)
   }
