@@ -13,7 +13,7 @@
  * A status outside 2xx fails with the status and the start of the body. Cancelling aborts the
  * request (the connection is closed); nothing is read beyond the output cap.
  */
-import { createOutputCollector, tooLargeMessage, type OutputCollector } from '../output-collector.js'
+import { createOutputCollector, tooLargeMessage } from '../output-collector.js'
 import { abortReason, errnoCode, errorMessage, runnerError, UNREACHABLE_CODES, withPartial } from '../runner-errors.js'
 import { envelopeCap } from '../runner-limits.js'
 import { RunnerError, type Runner, type RunnerEnvironment } from '../runner.js'
