@@ -10,19 +10,45 @@ import type {
   UpdateHostAgentRequest,
 } from '@shared/agent-hosts'
 import type { ErrorBody, ErrorCode } from '@shared/errors'
+import type {
+  Execution,
+  ExecutionsPage,
+  ExecutionStatus,
+  ExecutionType,
+  RunnerConfig,
+  RunnerLimits,
+  StartAgentTestRequest,
+} from '@shared/executions'
 import type { AgentModelStatus, ModelStatusesResponse, ModelSwitchesResponse } from '@shared/model-status'
 
 import type { HealthResponse, SourcesResponse } from '@shared/api'
 
 export type { HealthResponse, SourcesResponse }
 
+/** An agent's runner as the server keeps it (`GET`/`PUT /api/agents/{id}/runner`). */
+export type AgentRunner = RunnerConfig & RunnerLimits
+
+/** Filters of `GET /api/executions`; every one is optional. */
+export interface ExecutionsQuery {
+  type?: ExecutionType
+  status?: ExecutionStatus
+  agent_id?: string
+  q?: string
+  /** `next_cursor` of the previous page. */
+  cursor?: string
+  limit?: number
+}
+
 /** A failed call: an HTTP error with the server's error code, or a network failure (`status` 0). */
 export class ApiError extends Error {
   override readonly name = 'ApiError'
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | 'NETWORK' | 'TIMEOUT' | 'UNKNOWN',
+    // A string as well: codes of features newer than this build's catalogue still come through.
+    readonly code: ErrorCode | 'NETWORK' | 'TIMEOUT' | 'UNKNOWN' | (string & Record<never, never>),
     message: string,
+    /** The server's `details` (e.g. `{ field }` of a rejected input). */
+    readonly details?: unknown,
   ) {
     super(message)
   }
@@ -67,6 +93,24 @@ export interface HttpClient {
   addCredential(agentId: string): Promise<IssuedCredential>
   rotateCredential(agentId: string, appKey: string): Promise<IssuedCredential>
   revokeCredential(agentId: string, appKey: string): Promise<void>
+  /** Executions (seed 002): agent tests and workflow runs, newest first. */
+  executions(query?: ExecutionsQuery, signal?: AbortSignal): Promise<ExecutionsPage>
+  execution(id: number, signal?: AbortSignal): Promise<Execution>
+  cancelExecution(id: number): Promise<Execution>
+  /** Starts a test in the background; the answer comes at once, `pending` or `running`. */
+  startAgentTest(agentId: string, request: StartAgentTestRequest): Promise<Execution>
+  /** Rejects with 404 `SWB_RUNNER_NOT_CONFIGURED` while the agent has none. */
+  agentRunner(agentId: string, signal?: AbortSignal): Promise<AgentRunner>
+  saveAgentRunner(agentId: string, runner: AgentRunner): Promise<AgentRunner>
+}
+
+function queryString(query: object): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  }
+  const s = params.toString()
+  return s ? `?${s}` : ''
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -75,7 +119,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis)
 
   async function request<T>(
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     { body, signal, auth = true }: { body?: unknown; signal?: AbortSignal; auth?: boolean } = {},
   ): Promise<T> {
@@ -104,7 +148,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     if (res.ok) return (await res.json()) as T
 
     const failure = (await res.json().catch(() => null)) as Partial<ErrorBody> | null
-    const error = new ApiError(res.status, failure?.error?.code ?? 'UNKNOWN', failure?.error?.message ?? res.statusText)
+    const error = new ApiError(
+      res.status,
+      failure?.error?.code ?? 'UNKNOWN',
+      failure?.error?.message ?? res.statusText,
+      failure?.error?.details,
+    )
     // A late answer to a call made with an older token says nothing about the current one.
     if (res.status === 401 && options.getToken() === token) options.onUnauthorized?.(error)
     throw error
@@ -114,6 +163,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const agentPath = (agentId: string) => `/api/agents/${encodeURIComponent(agentId)}`
   const poolPath = (poolId: string) => `/api/v1/agent-pools/${encodeURIComponent(poolId)}`
   const hostPath = (agentId: string) => `/api/v1/agents/${encodeURIComponent(agentId)}`
+  const executionPath = (id: number) => `/api/executions/${encodeURIComponent(String(id))}`
   const credentialPath = (agentId: string, appKey: string) => `${hostPath(agentId)}/credentials/${encodeURIComponent(appKey)}`
 
   return {
@@ -133,5 +183,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     addCredential: (agentId) => request<IssuedCredential>('POST', `${hostPath(agentId)}/credentials`, { body: {} }),
     rotateCredential: (agentId, appKey) => request<IssuedCredential>('POST', `${credentialPath(agentId, appKey)}/rotate`, { body: {} }),
     revokeCredential: (agentId, appKey) => request<void>('DELETE', credentialPath(agentId, appKey)),
+    executions: (query = {}, signal) => get<ExecutionsPage>(`/api/executions${queryString(query)}`, signal),
+    execution: (id, signal) => get<Execution>(executionPath(id), signal),
+    cancelExecution: (id) => request<Execution>('POST', `${executionPath(id)}/cancel`, { body: {} }),
+    startAgentTest: (agentId, body) => request<Execution>('POST', `${agentPath(agentId)}/test`, { body }),
+    agentRunner: (agentId, signal) => get<AgentRunner>(`${agentPath(agentId)}/runner`, signal),
+    saveAgentRunner: (agentId, body) => request<AgentRunner>('PUT', `${agentPath(agentId)}/runner`, { body }),
   }
 }

@@ -1,19 +1,23 @@
 import { computed, effectScope, getCurrentScope, onScopeDispose, ref, watch } from 'vue'
 import type { ComputedRef, Ref } from 'vue'
 import { TOPIC_POOLS } from '@shared/agent-hosts'
+import { EXECUTIONS_TOPIC } from '@shared/executions'
 import { TOPIC_AGENTS } from '@shared/protocol'
 import type { HttpClient } from '@/api/http-client'
 import { ApiError } from '@/api/http-client'
 import type { WsClient } from '@/api/ws-client'
 import { createWsClient } from '@/api/ws-client'
 import type { Feed, FeedEnvelope } from '@/lib/live-messages'
-import { MESSAGE_FEED } from '@/lib/live-messages'
+import { feedOf } from '@/lib/live-messages'
+import { useExecutionsStore } from '@/stores/executions.store'
 import { useFleetStore } from '@/stores/fleet.store'
 import { useHostsStore } from '@/stores/hosts.store'
 import { useSessionStore } from '@/stores/session.store'
 
 /** REST polling period while the WebSocket is down (seed 000 §3.2.3). */
 export const POLL_INTERVAL_MS = 5000
+/** Executions in the first page of history; older ones load on demand. */
+export const EXECUTIONS_PAGE_SIZE = 20
 
 export type ConnectionKind =
   /** First contact, nothing known yet. */
@@ -142,6 +146,48 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
   }
 }
 
+function createExecutionsFeed(http: HttpClient): LiveFeed<'executions'> {
+  const executions = useExecutionsStore()
+  const pending = new Set<number>()
+
+  async function fetchOne(id: number): Promise<void> {
+    if (pending.has(id)) return
+    pending.add(id)
+    try {
+      executions.upsert(await http.execution(id))
+    } catch {
+      // The next snapshot (resync or poll) tries again.
+    } finally {
+      pending.delete(id)
+    }
+  }
+
+  return {
+    // Like host metrics, an addition to the page: a failure shows in the history card only.
+    async refresh() {
+      try {
+        const page = await http.executions({ limit: EXECUTIONS_PAGE_SIZE })
+        executions.replaceFirstPage(page)
+        // While polling, this is how a running execution shown in full, or one left off the first
+        // page, learns what happened to it.
+        await Promise.all(executions.idsToRefresh(page).map(fetchOne))
+      } catch (err) {
+        if (!(err instanceof Error)) throw err
+        executions.loadError = err
+      }
+    },
+    apply(message) {
+      const unknown = executions.applyMessage(message)
+      // Started elsewhere (another tab, the CLI, a workflow): the push has no input, runner or meta.
+      if (unknown !== null) void fetchOne(unknown)
+    },
+    afterGap() {
+      // Missed pushes may have carried output chunks or the end of a run.
+      for (const e of executions.active) void fetchOne(e.id)
+    },
+  }
+}
+
 interface Shared {
   api: LiveSync
   stop: () => void
@@ -164,7 +210,11 @@ function createSync(): Shared {
     let refreshAgain = false
 
     const hostsFeed = createHostsFeed(session.http)
-    const feeds: Feeds = { fleet: createFleetFeed(session.http, loadError), hosts: hostsFeed.feed }
+    const feeds: Feeds = {
+      fleet: createFleetFeed(session.http, loadError),
+      hosts: hostsFeed.feed,
+      executions: createExecutionsFeed(session.http),
+    }
     const feedList = Object.values(feeds) as LiveFeed<Feed>[]
 
     async function loadSnapshots(): Promise<void> {
@@ -194,10 +244,12 @@ function createSync(): Shared {
 
     const ws: WsClient = createWsClient({
       getToken: () => session.token,
-      topics: [TOPIC_AGENTS, TOPIC_POOLS],
+      topics: [TOPIC_AGENTS, TOPIC_POOLS, EXECUTIONS_TOPIC],
       handlers: {
         onMessage: (message) => {
-          const feed = feeds[MESSAGE_FEED[message.type]] as LiveFeed<Feed>
+          const name = feedOf(message.type)
+          if (!name) return
+          const feed = feeds[name] as LiveFeed<Feed>
           feed.apply(message as FeedEnvelope<Feed>)
         },
         onResync: () => {
@@ -296,8 +348,8 @@ function createSync(): Shared {
 }
 
 /**
- * The page's one live connection: REST snapshots, then the WebSocket stream (model status and host
- * metrics on the same socket); REST polling every 5 s while the WebSocket is down, reconnecting with
+ * The page's one live connection: REST snapshots, then the WebSocket stream (model status, host
+ * metrics and executions on the same socket); REST polling every 5 s while the WebSocket is down, reconnecting with
  * backoff and resuming from the last `seq`. Shared by all callers and closed when the last of them
  * is unmounted.
  */
@@ -313,6 +365,7 @@ export function useLiveSync(): LiveSync {
         shared = null
         useFleetStore().reset()
         useHostsStore().reset()
+        useExecutionsStore().reset()
       }
     })
   }

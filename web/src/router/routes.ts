@@ -10,6 +10,8 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'dashboard', component: () => import('@/pages/DashboardPage.vue') },
       { path: 'agents/:id', name: 'agent', component: () => import('@/pages/AgentDetailPage.vue'), props: true },
+      { path: 'agents/:id/test', name: 'agent-test', component: () => import('@/pages/AgentTestPage.vue'), props: true },
+      { path: 'executions/:id', name: 'execution', component: () => import('@/pages/ExecutionPage.vue'), props: true },
       { path: 'pools', name: 'pools', component: () => import('@/pages/PoolsPage.vue') },
       { path: 'pools/:poolId', name: 'pool', component: () => import('@/pages/PoolDetailPage.vue'), props: true },
     ],

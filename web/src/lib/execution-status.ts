@@ -1,0 +1,41 @@
+import type { Execution, ExecutionStatus } from '@shared/executions'
+import { isFinal } from '@shared/executions'
+import type { IconName } from '@/components/AppIcon.vue'
+
+/** Tag tone (main.css `.swb-tag[data-tone]`) and icon of each status; the colours of seed 002. */
+export const STATUS_LOOK = {
+  pending: { tone: 'neutral', icon: 'cooldown' },
+  running: { tone: 'info', icon: 'activity' },
+  succeeded: { tone: 'success', icon: 'healthy' },
+  failed: { tone: 'danger', icon: 'x-circle' },
+  cancelled: { tone: 'neutral', icon: 'stop' },
+  interrupted: { tone: 'warning', icon: 'error' },
+} as const satisfies Record<ExecutionStatus, { tone: string; icon: IconName }>
+
+/** Still to finish: shown in the monitor, cancellable. */
+export const isActive = (execution: Pick<Execution, 'status'>): boolean => !isFinal(execution.status)
+
+/** Further along never goes back: pending < running < any final status. */
+export function statusRank(status: ExecutionStatus): number {
+  if (isFinal(status)) return 2
+  return status === 'running' ? 1 : 0
+}
+
+export const parseTime = (iso: string | null): number | null => {
+  if (iso === null) return null
+  const t = Date.parse(iso)
+  return Number.isFinite(t) ? t : null
+}
+
+/** How long it ran, or has run so far (`now` while running); null before it started. */
+export function elapsedMs(execution: Pick<Execution, 'started_at' | 'finished_at' | 'status'>, now: number): number | null {
+  const started = parseTime(execution.started_at)
+  if (started === null) return null
+  const finished = parseTime(execution.finished_at)
+  return (finished ?? (isFinal(execution.status) ? started : now)) - started
+}
+
+/** Newest first; the id breaks ties of the same millisecond. */
+export function newestFirst(a: Execution, b: Execution): number {
+  return (parseTime(b.created_at) ?? 0) - (parseTime(a.created_at) ?? 0) || b.id - a.id
+}
