@@ -5,9 +5,11 @@
  */
 
 export class ConfigFieldError extends Error {
+  /** The field's path (`url`, `args[2]`, `headers.X-Key`); empty for the configuration as a whole. */
   readonly field: string
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`)
+  /** `problem` completes a sentence about the field: "must be a non-empty string". */
+  constructor(field: string, problem: string) {
+    super(`${field === '' ? 'The runner' : field} ${problem}`)
     this.name = 'ConfigFieldError'
     this.field = field
   }
@@ -33,7 +35,7 @@ const NUL = /\u0000/
 const HEADER_VALUE_FORBIDDEN = /[\r\n\u0000]/
 
 export function createFieldReader(raw: unknown): FieldReader {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigFieldError('kind', 'the runner must be a JSON object')
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigFieldError('', 'must be a JSON object')
   const o = raw as Record<string, unknown>
   const read = new Set<string>()
   const get = (key: string): unknown => {

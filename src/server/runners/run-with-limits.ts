@@ -34,9 +34,10 @@ export async function runWithLimits(runner: Runner, options: RunWithLimitsOption
   options.signal?.addEventListener('abort', onCancel, { once: true })
   const timer = setTimeout(() => controller.abort(new RunnerError('timeout', `The run took longer than ${timeoutMs} ms`)), timeoutMs)
   let settled = false
+  let outputFailure: RunnerError | undefined
 
   try {
-    return await runner.run({
+    const result = await runner.run({
       input: options.input,
       signal: controller.signal,
       maxOutputBytes,
@@ -45,10 +46,14 @@ export async function runWithLimits(runner: Runner, options: RunWithLimitsOption
         try {
           options.onOutput(chunk)
         } catch (error) {
-          controller.abort(new RunnerError('failed', `Handling the run's output failed: ${errorMessage(error)}`))
+          outputFailure ??= new RunnerError('failed', `Handling the run's output failed: ${errorMessage(error)}`)
+          controller.abort(outputFailure)
         }
       },
     })
+    // A runner may finish before it notices the abort (its last output was the one that failed).
+    if (outputFailure) throw outputFailure
+    return result
   } catch (error) {
     if (error instanceof RunnerError) throw error
     const reason: unknown = controller.signal.reason
