@@ -1,6 +1,6 @@
 /** Command line of `npm run bench` and the sizes of a full and a quick run. */
 
-export const BENCH_NAMES = ['ingest', 'freshness', 'statuses', 'pings'] as const
+export const BENCH_NAMES = ['ingest', 'freshness', 'statuses', 'pings', 'executions'] as const
 export type BenchName = (typeof BENCH_NAMES)[number]
 
 export interface IngestParams {
@@ -40,6 +40,13 @@ export interface PingsParams {
   connections: number
 }
 
+export interface ExecutionsParams {
+  executions: number
+  concurrency: number
+  /** How long to wait for all of them to finish. */
+  timeoutMs: number
+}
+
 export interface BenchOptions {
   quick: boolean
   only: BenchName[]
@@ -51,6 +58,7 @@ export interface BenchOptions {
   freshness: FreshnessParams
   statuses: StatusesParams
   pings: PingsParams
+  executions: ExecutionsParams
 }
 
 const MiB = 1024 * 1024
@@ -60,14 +68,16 @@ const FULL = {
   freshness: { legacyAgents: 50, sqliteAgents: 50, samples: 600, writesPerSecond: 20, drainMs: 5_000 },
   statuses: { legacyAgents: 500, sqliteAgents: 500, durationSec: 10, connections: 10 },
   pings: { agents: 1000, pools: 10, clients: 1000, durationSec: 10, connections: 20 },
-} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings'>
+  executions: { executions: 1000, concurrency: 4, timeoutMs: 300_000 },
+} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions'>
 
 const QUICK = {
   ingest: { legacyAgents: 16, sqliteAgents: 4, legacyBytes: 64 * MiB, sqliteBytes: 16 * MiB, readyTimeoutMs: 3 * 60_000, settleTimeoutMs: 10_000 },
   freshness: { legacyAgents: 10, sqliteAgents: 10, samples: 120, writesPerSecond: 20, drainMs: 3_000 },
   statuses: { legacyAgents: 100, sqliteAgents: 100, durationSec: 3, connections: 10 },
   pings: { agents: 200, pools: 4, clients: 200, durationSec: 3, connections: 20 },
-} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings'>
+  executions: { executions: 100, concurrency: 4, timeoutMs: 120_000 },
+} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions'>
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--only <name>[,<name>…]] [--regenerate] [--generate-only] [--seed <n>]
 
@@ -116,5 +126,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     freshness: { ...sizes.freshness },
     statuses: { ...sizes.statuses },
     pings: { ...sizes.pings },
+    executions: { ...sizes.executions },
   }
 }

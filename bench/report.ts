@@ -3,12 +3,14 @@ import type { FreshnessResult } from './freshness.bench.js'
 import type { IngestResult } from './ingest.bench.js'
 import type { StatusesResult } from './model-statuses.bench.js'
 import type { PingLoad, PingsResult } from './pings.bench.js'
+import type { ExecutionsResult } from './executions.bench.js'
 
 export interface BenchResults {
   ingest?: IngestResult
   freshness?: FreshnessResult
   statuses?: StatusesResult
   pings?: PingsResult
+  executions?: ExecutionsResult
   errors: Record<string, string>
 }
 
@@ -150,6 +152,19 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
         '',
       ])
     }
+  }
+  if (r.executions) {
+    const x = r.executions
+    rows.push(['executions', 'queued at once', `${x.executions} agent tests (\`cat\`), ${x.concurrency} at a time`, '', ''])
+    rows.push(['executions', 'all finished', `${x.succeeded}/${x.executions} succeeded in ${f(x.totalMs / 1000, 2)} s = ${f(x.perSec, 0)}/s`, '', ''])
+    rows.push([
+      'executions',
+      'state change → WS client',
+      `p50 ${f(x.pushLatency.p50)} ms, p99 ${f(x.pushLatency.p99)} ms, max ${f(x.pushLatency.max)} ms (n=${x.pushLatency.samples})`,
+      '',
+      '',
+    ])
+    if (x.rss) rows.push(['executions', 'server RSS before → after (peak)', `${f(x.rss.beforeMb)} → ${f(x.rss.afterMb)} MB (${f(x.rss.peakMb)} MB)`, '', ''])
   }
   for (const [name, message] of Object.entries(r.errors)) rows.push([name, 'ERROR', message.split('\n')[0] ?? '', '', 'n/a'])
 

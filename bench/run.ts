@@ -13,6 +13,7 @@ import { runFreshnessBench } from './freshness.bench.js'
 import { runIngestBench } from './ingest.bench.js'
 import { runStatusesBench } from './model-statuses.bench.js'
 import { runPingsBench } from './pings.bench.js'
+import { runExecutionsBench } from './executions.bench.js'
 import { checkTargets, renderReport, type BenchResults } from './report.js'
 import { REPO_ROOT, serverIsBuilt } from './server.process.js'
 
@@ -123,6 +124,15 @@ async function main(): Promise<number> {
       results.pings = await runPingsBench(options.pings, log)
     } catch (err) {
       results.errors.pings = err instanceof Error ? err.message : String(err)
+    }
+  }
+
+  if (wants('executions')) {
+    log('\n[executions] agent tests queued at once')
+    try {
+      results.executions = await runExecutionsBench(options.executions, log)
+    } catch (err) {
+      results.errors.executions = err instanceof Error ? err.message : String(err)
     }
   }
 

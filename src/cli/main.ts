@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { packageVersion, startServer } from '../server/server.js'
 import { resolveToken } from '../server/auth/token.js'
 import { runStatus, runSwitches } from './status.command.js'
+import { runTest } from './test.command.js'
 import { runAgent, type AgentStatusMode } from './agent.command.js'
 import {
   runAgentsAddKey,
@@ -96,6 +97,16 @@ export function createProgram(): Command {
         .argParser(parsePositive),
     )
     .addOption(new Option('--ping-burst <n>', 'pings allowed at once per agent').env('SWITCHBOARD_PING_BURST').argParser(parsePositive))
+    .addOption(
+      new Option('--max-running-executions <n>', 'agent tests and workflow runs at once; the rest wait as pending')
+        .env('SWITCHBOARD_MAX_RUNNING_EXECUTIONS')
+        .argParser(parsePositive),
+    )
+    .addOption(
+      new Option('--execution-retention-days <days>', 'delete finished executions this many days after they ended')
+        .env('SWITCHBOARD_EXECUTION_RETENTION_DAYS')
+        .argParser(parsePositive),
+    )
     .action(async (opts: {
       host: string
       port: number
@@ -113,6 +124,8 @@ export function createProgram(): Command {
       offlineAfterMissed?: number
       pingRateLimit?: number
       pingBurst?: number
+      maxRunningExecutions?: number
+      executionRetentionDays?: number
     }) => {
       const server = await startServer({
         host: opts.host,
@@ -132,6 +145,10 @@ export function createProgram(): Command {
           ...(opts.offlineAfterMissed !== undefined ? { missedIntervals: opts.offlineAfterMissed } : {}),
           ...(opts.pingRateLimit !== undefined ? { rateLimitPerSec: opts.pingRateLimit } : {}),
           ...(opts.pingBurst !== undefined ? { rateLimitBurst: opts.pingBurst } : {}),
+        },
+        executions: {
+          ...(opts.maxRunningExecutions !== undefined ? { concurrency: Math.floor(opts.maxRunningExecutions) } : {}),
+          ...(opts.executionRetentionDays !== undefined ? { retentionDays: opts.executionRetentionDays } : {}),
         },
       })
       process.stdout.write(
@@ -239,6 +256,15 @@ export function createProgram(): Command {
         process.exit(code)
       },
     )
+
+  clientOptions(program.command('test <agentId> <input...>'))
+    .description("Start an agent test with the agent's runner; --wait follows it live to the end")
+    .option('--wait', 'stay until it ends, printing its output as it comes; exit 0 only if it succeeded')
+    .option('--json', 'print the execution as JSON')
+    .action(async (agentId: string, input: string[], opts: { url: string; token?: string; dataDir?: string; wait?: boolean; json?: boolean }) => {
+      const token = opts.token ?? resolveToken(path.resolve(opts.dataDir ?? defaultDataDir())).token
+      process.exitCode = await runTest({ url: opts.url, token, agentId, input: input.join(' '), wait: opts.wait ?? false, json: opts.json ?? false })
+    })
 
   type AgentsOpts = { url: string; token?: string; dataDir?: string; json?: boolean }
   type IssueOpts = AgentsOpts & { secretFile?: string }

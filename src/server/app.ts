@@ -15,6 +15,9 @@ import type { FleetRepository } from './store/fleet.repository.js'
 import type { HostState } from './core/host-state.js'
 import type { Hub } from './ws/hub.js'
 import { hostsRoutes } from './routes/hosts.routes.js'
+import { executionsRoutes } from './routes/executions.routes.js'
+import type { ExecutionService } from './executions/execution-service.js'
+import type { ExecutionsRepository } from './store/executions.repository.js'
 import { modelStatusRoutes } from './routes/model-status.routes.js'
 import { systemRoutes } from './routes/system.routes.js'
 import type { SourcesResponse } from '../shared/api.js'
@@ -26,6 +29,8 @@ declare module 'fastify' {
     metrics: Metrics
     hosts: HostState
     hub: Hub
+    executions: ExecutionService
+    executionsRepository: ExecutionsRepository
   }
 }
 
@@ -35,6 +40,8 @@ export interface AppDeps {
   metrics: Metrics
   hosts: HostState
   hub: Hub
+  executions: ExecutionService
+  executionsRepository: ExecutionsRepository
   checkToken: (candidate: string | null) => boolean
   version: string
   /** Whether the first full read of every source has finished. */
@@ -65,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('metrics', deps.metrics)
   app.decorate('hosts', deps.hosts)
   app.decorate('hub', deps.hub)
+  app.decorate('executions', deps.executions)
+  app.decorate('executionsRepository', deps.executionsRepository)
 
   app.addHook('onRequest', async (req) => {
     if (!needsAuth(req.url) || req.routeOptions.config.agentAuth) return
@@ -107,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(systemRoutes, { version: deps.version, isReady: deps.isReady, sources: deps.sources })
   await app.register(modelStatusRoutes)
   await app.register(hostsRoutes)
+  await app.register(executionsRoutes)
 
   const webRoot = deps.webRoot
   const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'))

@@ -19,6 +19,10 @@ import { createFleetRepository } from './store/fleet.repository.js'
 import { createHostRepository } from './store/host.repository.js'
 import { createHostState, type HostState } from './core/host-state.js'
 import { normaliseTopic } from './ws/hub.js'
+import { createExecutionsRepository } from './store/executions.repository.js'
+import { createExecutionService } from './executions/execution-service.js'
+import { createRunner } from './runners/registry.js'
+import { runWithLimits } from './runners/run-with-limits.js'
 import { poolTopic } from '../shared/agent-hosts.js'
 import { createHub } from './ws/hub.js'
 import { attachWsGateway } from './ws/ws-gateway.js'
@@ -59,7 +63,16 @@ export interface ServerOptions {
   parseWorkerThreshold?: number
   /** Heartbeats of agent hosts (seed 003). */
   heartbeat?: HeartbeatOptions
+  /** Executions (seed 002). */
+  executions?: ExecutionOptions
   logger?: Logger
+}
+
+export interface ExecutionOptions {
+  /** Executions running at once; the rest wait as `pending`. Default is 4. */
+  concurrency?: number
+  /** Finished executions are deleted this many days after they ended. Default is 30. */
+  retentionDays?: number
 }
 
 export interface HeartbeatOptions {
@@ -149,6 +162,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(hb.minPushIntervalMs !== undefined ? { minPushIntervalMs: hb.minPushIntervalMs } : {}),
   })
   hosts.restore(await hostRepository.load())
+
+  const executionsRepository = createExecutionsRepository(store)
+  const executions = createExecutionService({
+    repository: executionsRepository,
+    hub,
+    createRunner: (config) => createRunner(config, { openclawDirs: options.openclawDirs ?? [], log }),
+    run: runWithLimits,
+    log,
+    ...(options.executions?.concurrency !== undefined ? { concurrency: options.executions.concurrency } : {}),
+  })
+  // Whatever a crash left running did not finish: say so before anyone asks.
+  await executions.recover()
+  const retentionMs = (options.executions?.retentionDays ?? 30) * 86_400_000
+  const prune = (): void => {
+    executionsRepository.prune(Date.now() - retentionMs).catch((err: unknown) => log.error({ err }, 'pruning old executions failed'))
+  }
+  prune()
+  const pruneTimer = setInterval(prune, 3_600_000)
+  pruneTimer.unref()
   const hostSweep = setInterval(() => {
     hosts.sweep()
     metrics.hostAgentsOnline.set(hosts.onlineCount)
@@ -205,6 +237,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics,
     hosts,
     hub,
+    executions,
+    executionsRepository,
     checkToken,
     version,
     isReady: () => ready,
@@ -308,6 +342,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clearInterval(saveTimer)
       clearInterval(hostSweep)
       clearInterval(hostTimesTimer)
+      clearInterval(pruneTimer)
+      await executions.close()
       hosts.dispose()
       await saveHostTimes()
       await Promise.all(disposers.map((d) => d().catch((err: unknown) => log.warn({ err }, 'source stop failed'))))

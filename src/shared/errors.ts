@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   SWB_HOST_AUTH_FORBIDDEN: { status: 403, message: 'These credentials belong to another agent' },
   SWB_HOST_AGENT_NOT_FOUND: { status: 404, message: 'Host agent not registered' },
   SWB_HOST_AGENT_EXISTS: { status: 409, message: 'A host agent with this id is already registered' },
+  SWB_RUNNER_NOT_CONFIGURED: { status: 400, message: 'This agent has no runner: set one with PUT /api/agents/{id}/runner' },
+  SWB_EXECUTION_NOT_FOUND: { status: 404, message: 'Execution not found' },
   SWB_HOST_CREDENTIAL_NOT_FOUND: { status: 404, message: 'No such app key for this agent' },
   SWB_ROUTE_NOT_FOUND: { status: 404, message: 'Route not found' },
   SWB_INTERNAL: { status: 500, message: 'Internal server error' },

@@ -5,6 +5,7 @@
  */
 import type { AgentModelStatus, ModelError, ModelStatus, ModelSwitchEvent } from './model-status.js'
 import type { AgentOfflineData, HostAgent, InitialMetricsData, MetricsUpdateData } from './agent-hosts.js'
+import type { ExecutionUpdateData } from './executions.js'
 
 export const WS_PATH = '/ws'
 export const WS_SUBPROTOCOL = 'switchboard.v1'
@@ -56,6 +57,8 @@ export interface ServerDataMessages {
   host_agent_update: HostAgentUpdateData
   /** A registered agent was deleted, or moved to another pool, on the old `pool:<id>`. */
   host_agent_removed: HostAgentRemovedData
+  /** Seed 002, topic `executions`: an execution changed (status, progress, live output). */
+  execution_update: ExecutionUpdateData
 }
 
 export interface HostAgentUpdateData {

@@ -8,6 +8,10 @@ import { createMetrics } from '../../src/server/http/metrics.js'
 import type { FleetRepository } from '../../src/server/store/fleet.repository.js'
 import type { AgentModelStatus, ModelStatusesResponse } from '../../src/shared/model-status.js'
 import { loadFleet, loadHosts } from '../helpers/in-process.js'
+import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
+import { createExecutionService } from '../../src/server/executions/execution-service.js'
+import { createRunner } from '../../src/server/runners/registry.js'
+import { runWithLimits } from '../../src/server/runners/run-with-limits.js'
 import { removeTempDirs, repoRoot, tempDir } from '../helpers/test-server.js'
 
 const TOKEN = 'inject-token-123'
@@ -22,9 +26,18 @@ beforeAll(async () => {
   const hosts = await loadHosts({ hub: loaded.hub, dataDir: await tempDir() })
   close = async () => {
     await loaded.close()
+    await executions.close()
     await hosts.close()
     await removeTempDirs()
   }
+  const executionsRepository = createExecutionsRepository(hosts.store)
+  const executions = createExecutionService({
+    repository: executionsRepository,
+    hub: loaded.hub,
+    createRunner: (config) => createRunner(config, { openclawDirs: [home], log: console }),
+    run: runWithLimits,
+    log: console,
+  })
   const repo: FleetRepository = {
     load: () => Promise.reject(new Error('unused')),
     save: () => Promise.resolve(),
@@ -39,6 +52,8 @@ beforeAll(async () => {
     metrics: createMetrics(),
     hosts: hosts.hosts,
     hub: loaded.hub,
+    executions,
+    executionsRepository,
     checkToken: createTokenCheck(TOKEN),
     version: '9.9.9',
     isReady: () => true,

@@ -7,6 +7,7 @@ import pg from 'pg'
 import { openStore, type Store } from '../../src/server/store/database.js'
 import { createFleetRepository } from '../../src/server/store/fleet.repository.js'
 import { createHostRepository } from '../../src/server/store/host.repository.js'
+import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
 import { createAgentFacts } from '../../src/server/core/agent-facts.js'
 import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
 import { removeTempDirs, tempDir } from '../helpers/test-server.js'
@@ -149,6 +150,42 @@ for (const dialect of dialects) {
       expect(loaded.credentials.some((c) => c.agent_id === 'h2')).toBe(false)
       await expect(hosts.insertAgent(agent('h0'), cred('kdup', 'h0'))).rejects.toThrow()
       expect((await hosts.load()).credentials.some((c) => c.app_key === 'kdup')).toBe(false)
+      await store.close()
+    })
+
+    it('keeps executions: filters, search, cursor pages, unfinished rows, pruning, runners', async () => {
+      const store = await open(dialect)
+      const repo = createExecutionsRepository(store)
+      const ids: number[] = []
+      for (let i = 0; i < 7; i++) {
+        const e = await repo.insert(
+          { execution_type: i % 3 === 0 ? 'workflow' : 'agent_test', agent_id: i % 2 ? 'main' : 'ops', workflow_id: null, runner: 'command', test_input: `input ${i} 50%_off`, started_by: 'api', meta: { i } },
+          1000 + i,
+        )
+        ids.push(e.id)
+      }
+      expect(ids).toEqual([...ids].sort((a, b) => a - b))
+      await repo.update(ids[1]!, { status: 'succeeded', test_output: 'fine', finished_at: 5000, steps: [] }, 5000)
+      await repo.update(ids[2]!, { status: 'running', started_at: 4000 }, 4000)
+      const got = await repo.get(ids[1]!)
+      expect(got).toMatchObject({ status: 'succeeded', test_output: 'fine', meta: { i: 1 }, finished_at: new Date(5000).toISOString() })
+      expect((await repo.list({ limit: 10 })).map((e) => e.id)).toEqual([...ids].reverse())
+      expect((await repo.list({ agentId: 'main', type: 'agent_test', limit: 10 })).map((e) => e.id)).toEqual([ids[5], ids[1]])
+      expect((await repo.list({ status: 'running', limit: 10 })).map((e) => e.id)).toEqual([ids[2]])
+      const page1 = await repo.list({ limit: 3 })
+      const page2 = await repo.list({ limit: 3, beforeId: page1.at(-1)!.id })
+      expect(page2.map((e) => e.id)).toEqual([ids[3], ids[2], ids[1]])
+      // Search is literal: "%" and "_" match themselves only.
+      expect((await repo.list({ q: 'input 4 50%_', limit: 10 })).map((e) => e.id)).toEqual([ids[4]])
+      expect(await repo.list({ q: 'input 4 50%x', limit: 10 })).toEqual([])
+      expect((await repo.list({ q: 'fine', limit: 10 })).map((e) => e.id)).toEqual([ids[1]])
+      expect((await repo.unfinished()).length).toBe(7 - 1)
+      expect(await repo.prune(6000)).toBe(1)
+      expect(await repo.get(ids[1]!)).toBeNull()
+      expect(await repo.getRunner('main')).toBeNull()
+      await repo.putRunner('main', { kind: 'command', command: 'echo', args: ['hi'], timeout_ms: 5000 }, 1)
+      await repo.putRunner('main', { kind: 'http', url: 'http://127.0.0.1:9/x', format: 'openai-chat' }, 2)
+      expect(await repo.getRunner('main')).toEqual({ kind: 'http', url: 'http://127.0.0.1:9/x', format: 'openai-chat' })
       await store.close()
     })
   })

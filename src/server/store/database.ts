@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Generated } from 'kysely'
 import { migrations } from './migrations.js'
 
 export interface CheckpointTable {
@@ -62,6 +62,34 @@ export interface HostCredentialTable {
   last_used_at: number | null
 }
 
+/** Agent tests and workflow runs (seed 002). Times are epoch ms; `meta` and `steps` are JSON. */
+export interface ExecutionTable {
+  id: Generated<number>
+  execution_type: string
+  status: string
+  agent_id: string | null
+  workflow_id: number | null
+  runner: string | null
+  test_input: string | null
+  test_output: string | null
+  error_message: string | null
+  meta: string | null
+  progress: number | null
+  steps: string
+  started_by: string | null
+  created_at: number
+  started_at: number | null
+  finished_at: number | null
+  updated_at: number
+}
+
+/** How each agent's tests run: a runner config (JSON). */
+export interface AgentRunnerTable {
+  agent_id: string
+  config: string
+  updated_at: number
+}
+
 export interface Database {
   ingest_checkpoints: CheckpointTable
   agent_snapshots: AgentSnapshotTable
@@ -69,6 +97,8 @@ export interface Database {
   kv: KeyValueTable
   host_agents: HostAgentTable
   host_credentials: HostCredentialTable
+  executions: ExecutionTable
+  agent_runners: AgentRunnerTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

@@ -2,7 +2,7 @@
 import { type Kysely, type Migration } from 'kysely'
 import type { Dialect } from './database.js'
 
-export function migrations(_dialect: Dialect): Record<string, Migration> {
+export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_ingest_and_model_status': {
       async up(db: Kysely<unknown>) {
@@ -83,6 +83,46 @@ export function migrations(_dialect: Dialect): Record<string, Migration> {
       async down(db: Kysely<unknown>) {
         await db.schema.dropTable('host_credentials').execute()
         await db.schema.dropTable('host_agents').execute()
+      },
+    },
+    // Seed 002: executions (agent tests, workflow runs) and the runner of each agent.
+    '0004_executions': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('executions')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('execution_type', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('agent_id', 'text')
+          .addColumn('workflow_id', 'integer')
+          .addColumn('runner', 'text')
+          .addColumn('test_input', 'text')
+          .addColumn('test_output', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('meta', 'text')
+          .addColumn('progress', 'real')
+          .addColumn('steps', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('started_by', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('started_at', 'bigint')
+          .addColumn('finished_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex('executions_type').on('executions').column('execution_type').execute()
+        await db.schema.createIndex('executions_agent').on('executions').column('agent_id').execute()
+        await db.schema.createIndex('executions_status').on('executions').column('status').execute()
+        await db.schema
+          .createTable('agent_runners')
+          .addColumn('agent_id', 'text', (c) => c.primaryKey())
+          .addColumn('config', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('agent_runners').execute()
+        await db.schema.dropTable('executions').execute()
       },
     },
   }

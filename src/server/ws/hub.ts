@@ -18,6 +18,8 @@ export interface HubMessage {
   frame(): Buffer
   /** `plain()` as a WebSocket text frame, built once. */
   plainFrame(): Buffer
+  /** The seed's other form `{type, data}` (seed 002's `/ws/executions`), as a frame built once. */
+  wrappedFrame(): Buffer
 }
 
 /** Several messages of one topic published together: their frames are joined once for everyone. */
@@ -26,6 +28,7 @@ export interface TopicBatch {
   messages: HubMessage[]
   frames(): Buffer
   plainFrames(): Buffer
+  wrappedFrames(): Buffer
 }
 
 export interface HubSubscriber {
@@ -81,6 +84,7 @@ function createMessage(seq: number, topic: string, type: ServerDataType, timesta
   let plain: string | null = null
   let frame: Buffer | null = null
   let plainFrame: Buffer | null = null
+  let wrappedFrame: Buffer | null = null
   const plainOf = (): string =>
     (plain ??= dataJson.length > 2 && dataJson.startsWith('{') ? `{"type":${typeJson},${dataJson.slice(1)}` : `{"type":${typeJson}}`)
   return {
@@ -91,6 +95,7 @@ function createMessage(seq: number, topic: string, type: ServerDataType, timesta
     plain: plainOf,
     frame: () => (frame ??= textFrame(encoded)),
     plainFrame: () => (plainFrame ??= textFrame(plainOf())),
+    wrappedFrame: () => (wrappedFrame ??= textFrame(`{"type":${typeJson},"data":${dataJson}}`)),
   }
 }
 
@@ -178,11 +183,13 @@ export function createHub(options: HubOptions = {}): Hub {
       for (const m of messages) record(m)
       let frames: Buffer | null = null
       let plainFrames: Buffer | null = null
+      let wrappedFrames: Buffer | null = null
       const batch: TopicBatch = {
         topic,
         messages,
         frames: () => (frames ??= Buffer.concat(messages.map((m) => m.frame()))),
         plainFrames: () => (plainFrames ??= Buffer.concat(messages.map((m) => m.plainFrame()))),
+        wrappedFrames: () => (wrappedFrames ??= Buffer.concat(messages.map((m) => m.wrappedFrame()))),
       }
       for (const sub of audience(topic)) {
         let ok = true

@@ -52,16 +52,25 @@ export interface SnapshotMessage<T extends ServerDataType = ServerDataType> {
   data: ServerDataMessages[T]
 }
 
-/** Seed paths that carry one topic's messages in the seed's own form, and which types they carry. */
+/**
+ * Seed paths that carry one topic's messages in the seed's own form, and which types they carry.
+ * `flat`: `{type, ...data}` (seed 003); `wrapped`: `{type, data}` (seed 002).
+ */
 interface SeedRoute {
   topic: string
   types: ReadonlySet<ServerDataType>
+  form: 'flat' | 'wrapped'
 }
 
 const POOL_METRICS_PATH = /^\/ws\/agent-pools\/([^/]{1,200})\/metrics$/
 const POOL_METRICS_TYPES: ReadonlySet<ServerDataType> = new Set(['initial_metrics', 'metrics_update', 'agent_offline'])
 
+const EXECUTIONS_PATH = '/ws/executions'
+const EXECUTION_TYPES: ReadonlySet<ServerDataType> = new Set(['execution_update'])
+
 function seedRoute(pathname: string): SeedRoute | null {
+  // `client_id` (seed 002) only names the client; every client of this path gets every update.
+  if (pathname === EXECUTIONS_PATH) return { topic: 'executions', types: EXECUTION_TYPES, form: 'wrapped' }
   const m = POOL_METRICS_PATH.exec(pathname)
   if (!m) return null
   let pool: string
@@ -70,7 +79,7 @@ function seedRoute(pathname: string): SeedRoute | null {
   } catch {
     return null
   }
-  return { topic: `pool:${pool}`, types: POOL_METRICS_TYPES }
+  return { topic: `pool:${pool}`, types: POOL_METRICS_TYPES, form: 'flat' }
 }
 
 export interface WsGateway {
@@ -161,10 +170,11 @@ export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGa
     }
     const sub: HubSubscriber = seed
       ? {
-          send: (msg: HubMessage) => (seed.types.has(msg.type) ? write(msg.plainFrame(), 1) : true),
+          send: (msg: HubMessage) =>
+            seed.types.has(msg.type) ? write(seed.form === 'flat' ? msg.plainFrame() : msg.wrappedFrame(), 1) : true,
           sendBatch: (batch: TopicBatch) =>
             batch.messages.every((m) => seed.types.has(m.type))
-              ? write(batch.plainFrames(), batch.messages.length)
+              ? write(seed.form === 'flat' ? batch.plainFrames() : batch.wrappedFrames(), batch.messages.length)
               : batch.messages.every((m) => sub.send(m)),
         }
       : { send: (msg) => write(msg.frame(), 1), sendBatch: (batch) => write(batch.frames(), batch.messages.length) }
@@ -174,7 +184,10 @@ export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGa
       for (const topic of topics) {
         for (const snap of options.snapshot(topic)) {
           if (seed) {
-            if (seed.types.has(snap.type)) write(textFrame(JSON.stringify({ type: snap.type, ...snap.data })), 1)
+            if (seed.types.has(snap.type)) {
+              const body = seed.form === 'flat' ? { type: snap.type, ...snap.data } : { type: snap.type, data: snap.data }
+              write(textFrame(JSON.stringify(body)), 1)
+            }
           } else {
             write(textFrame(JSON.stringify({ type: snap.type, seq: hub.seq, topic: snap.topic, timestamp: Date.now(), data: snap.data })), 1)
           }
