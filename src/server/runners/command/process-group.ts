@@ -77,7 +77,7 @@ export function runInProcessGroup(spec: ProcessSpec, control: ProcessControl): P
 
     let settled = false
     let stopReason: RunnerError | undefined
-    let killSent = false
+    let killSentAt: number | undefined
     let closed = false
     const timers: NodeJS.Timeout[] = []
     const decoder = new StringDecoder('utf8')
@@ -111,7 +111,9 @@ export function runInProcessGroup(spec: ProcessSpec, control: ProcessControl): P
 
     const finishStopped = (code: number | null, sig: NodeJS.Signals | null): void => {
       if (settled || !stopReason) return
-      if (!killSent && child.pid !== undefined && groupHasLiveMembers(child.pid)) return
+      // After SIGKILL, dying takes a moment (pipes close before the process is gone); wait for it, within bounds.
+      const waitedOutKill = killSentAt !== undefined && Date.now() - killSentAt >= killGraceMs
+      if (!waitedOutKill && child.pid !== undefined && groupHasLiveMembers(child.pid)) return
       cleanup()
       reject(withPartial(stopReason, out.text(), meta(code, sig)))
     }
@@ -122,7 +124,7 @@ export function runInProcessGroup(spec: ProcessSpec, control: ProcessControl): P
       signalGroup('SIGTERM')
       timers.push(
         setTimeout(() => {
-          killSent = true
+          killSentAt = Date.now()
           signalGroup('SIGKILL')
           // A process outside the group may still hold the pipes open: stop waiting for them.
           timers.push(setTimeout(() => destroyStdio(child), killGraceMs))

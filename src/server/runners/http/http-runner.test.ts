@@ -235,7 +235,8 @@ describe('http runner, openai-chat', () => {
       sse(res)
       res.write(delta('slow'))
     })
-    const error = await rejection(runWithLimits(http({ url: server.url, format: 'openai-chat' }), { input: 'x', timeoutMs: 300 }))
+    // Generous, so the first delta has arrived by then even on a slow machine.
+    const error = await rejection(runWithLimits(http({ url: server.url, format: 'openai-chat' }), { input: 'x', timeoutMs: 1500 }))
     expect(error.code).toBe('timeout')
     expect(error.partialOutput).toBe('slow')
     await server.aborted

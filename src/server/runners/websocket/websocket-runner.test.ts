@@ -142,6 +142,18 @@ describe('websocket runner', () => {
     expect(error.code).toBe('output_too_large')
   })
 
+  it('fails when the server refuses the upgrade', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, verifyClient: (_info, done) => done(false, 401, 'Unauthorized') })
+    await new Promise<void>((r) => wss.once('listening', r))
+    try {
+      const error = await rejection(runWithLimits(ws(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`), { input: 'x' }))
+      expect(error.code).toBe('failed')
+      expect(error.message).toContain('401')
+    } finally {
+      await new Promise((r) => wss.close(r))
+    }
+  })
+
   it('reports a server that cannot be reached as unavailable', async () => {
     const server = await serve(() => {})
     const url = server.url
