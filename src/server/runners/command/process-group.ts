@@ -2,8 +2,9 @@
  * Runs one process in a process group of its own and stops the whole group when asked: the
  * command runner and the OpenClaw runner both run through here. Stopping sends SIGTERM to the
  * group, then SIGKILL once the grace period has passed and anything of the group still lives; the
- * promise settles only after that, so a settled run leaves no process of its group running.
- * (A process that leaves the group on purpose, with `setsid`, is out of reach.)
+ * promise settles only after that, so a stopped run (cancel, timeout, output cap) leaves no process
+ * of its group running. A process that leaves the group on purpose (`setsid`) is out of reach, and
+ * a run that ends by itself leaves alone what its command left running in the background.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
