@@ -167,7 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const executions = createExecutionService({
     repository: executionsRepository,
     hub,
-    createRunner: (config) => createRunner(config, { openclawDirs: options.openclawDirs ?? [], log }),
+    createRunner: (config, agentId) => createRunner(config, { openclawDirs: options.openclawDirs ?? [], log, ...(agentId ? { agentId } : {}) }),
     run: runWithLimits,
     log,
     ...(options.executions?.concurrency !== undefined ? { concurrency: options.executions.concurrency } : {}),

@@ -21,8 +21,8 @@ import { RunnerError, type Runner, type RunResult } from '../runners/runner.js'
 export interface ExecutionServiceOptions {
   repository: ExecutionsRepository
   hub: Hub
-  /** Builds the runner of a config (the registry in production). */
-  createRunner: (config: RunnerConfig) => Runner
+  /** Builds the runner of a config for an agent (the registry in production). */
+  createRunner: (config: RunnerConfig, agentId: string | null) => Runner
   /** Runs a runner with its limits (`runWithLimits` in production). */
   run: (runner: Runner, o: { input: string; timeoutMs: number; maxOutputBytes: number; onOutput(chunk: string): void; signal: AbortSignal }) => Promise<RunResult>
   log: { warn(o: object, m?: string): void; error(o: object, m?: string): void }
@@ -114,7 +114,7 @@ export function createExecutionService(options: ExecutionServiceOptions): Execut
       publish(job.execution, chunk)
     }
     try {
-      const runner = options.createRunner(job.config)
+      const runner = options.createRunner(job.config, job.execution.agent_id)
       const result = await options.run(runner, {
         input: job.execution.test_input ?? '',
         timeoutMs: job.config.timeout_ms ?? options.defaultTimeoutMs ?? 120_000,
