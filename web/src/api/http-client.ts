@@ -44,8 +44,7 @@ export class ApiError extends Error {
   override readonly name = 'ApiError'
   constructor(
     readonly status: number,
-    // A string as well: codes of features newer than this build's catalogue still come through.
-    readonly code: ErrorCode | 'NETWORK' | 'TIMEOUT' | 'UNKNOWN' | (string & Record<never, never>),
+    readonly code: ErrorCode | 'NETWORK' | 'TIMEOUT' | 'UNKNOWN',
     message: string,
     /** The server's `details` (e.g. `{ field }` of a rejected input). */
     readonly details?: unknown,

@@ -162,9 +162,8 @@ export const en = {
     },
     monitor: {
       label: 'Executions running in the background',
-      title: 'Running now',
-      count: '{n} running',
-      pending: '{n} waiting',
+      title: 'In progress',
+      count: '{n} in progress',
       expand: 'Show running executions',
       collapse: 'Hide',
     },

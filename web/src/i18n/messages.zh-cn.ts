@@ -164,9 +164,8 @@ export const zhCN: MessageSchema = {
     },
     monitor: {
       label: '后台运行中的执行',
-      title: '正在运行',
-      count: '{n} 个运行中',
-      pending: '{n} 个等待中',
+      title: '进行中',
+      count: '{n} 个进行中',
       expand: '显示运行中的执行',
       collapse: '收起',
     },

@@ -15,6 +15,10 @@ export const STATUS_LOOK = {
 /** Still to finish: shown in the monitor, cancellable. */
 export const isActive = (execution: Pick<Execution, 'status'>): boolean => !isFinal(execution.status)
 
+/** A cancelled run's message only repeats its status; a failed or interrupted one says why. */
+export const showsError = (execution: Pick<Execution, 'status' | 'error_message'>): boolean =>
+  !!execution.error_message && (execution.status === 'failed' || execution.status === 'interrupted')
+
 /** Further along never goes back: pending < running < any final status. */
 export function statusRank(status: ExecutionStatus): number {
   if (isFinal(status)) return 2

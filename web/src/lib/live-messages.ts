@@ -1,12 +1,4 @@
-import type { ExecutionUpdateData } from '@shared/executions'
-import type { DataEnvelope, Envelope, ServerDataType } from '@shared/protocol'
-
-/** Seed 002's push on topic `executions`: a status change, or new live output while running. */
-export type ExecutionUpdateEnvelope = Envelope<'execution_update', ExecutionUpdateData>
-
-/** Every data message the page may receive. */
-export type PushedEnvelope = DataEnvelope | ExecutionUpdateEnvelope
-export type PushedType = ServerDataType | ExecutionUpdateEnvelope['type']
+import type { DataEnvelope, ServerDataType } from '@shared/protocol'
 
 /**
  * Which store applies each pushed message. Every type of the protocol has to be given a place here,
@@ -24,17 +16,17 @@ export const MESSAGE_FEED = {
   host_agent_update: 'hosts',
   host_agent_removed: 'hosts',
   execution_update: 'executions',
-} as const satisfies Record<PushedType, string>
+} as const satisfies Record<ServerDataType, string>
 
-export type Feed = (typeof MESSAGE_FEED)[PushedType]
+export type Feed = (typeof MESSAGE_FEED)[ServerDataType]
 
 export type FeedMessageType<F extends Feed> = {
-  [K in PushedType]: (typeof MESSAGE_FEED)[K] extends F ? K : never
-}[PushedType]
+  [K in ServerDataType]: (typeof MESSAGE_FEED)[K] extends F ? K : never
+}[ServerDataType]
 
-export type FeedEnvelope<F extends Feed> = Extract<PushedEnvelope, { type: FeedMessageType<F> }>
+export type FeedEnvelope<F extends Feed> = Extract<DataEnvelope, { type: FeedMessageType<F> }>
 
 /** The feed of a pushed message; undefined for a type this build does not know (a newer server). */
 export function feedOf(type: string): Feed | undefined {
-  return Object.hasOwn(MESSAGE_FEED, type) ? MESSAGE_FEED[type as PushedType] : undefined
+  return Object.hasOwn(MESSAGE_FEED, type) ? MESSAGE_FEED[type as ServerDataType] : undefined
 }

@@ -185,7 +185,8 @@ export function toRunner(kind: RunnerKind, values: RunnerFormValues): { runner: 
 
 /** The one line that says where a runner goes: the command line, the URL, the OpenClaw agent. */
 export function runnerTarget(runner: AgentRunner, agentId: string): string {
-  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+  // Double quotes read better than shell's '\'' around the single quotes of an inline script.
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`)
   switch (runner.kind) {
     case 'command':
       return [runner.command, ...(runner.args ?? [])].map(quote).join(' ')
