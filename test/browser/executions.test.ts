@@ -218,6 +218,29 @@ describe('executions', () => {
     await context.close()
   })
 
+  it('follows a test over HTTP polling while the live stream is down', async () => {
+    await settle()
+    const { context, page, errors } = await newPage()
+    // Every WebSocket to the server is refused at once: only the REST polling fallback is left.
+    await page.routeWebSocket(/\/ws/, (ws) => ws.close({ code: 1011, reason: 'blocked by the test' }))
+    await open(page, '/')
+    await page.getByTestId('execution-history').waitFor()
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('polling')
+
+    const started = await startTest('polled')
+    const row = historyRow(page, started.id)
+    await row.waitFor({ timeout: 12_000 })
+    await expect.poll(() => text(page.getByTestId('execution-monitor-count')), { timeout: 12_000 }).toBe('1')
+    await expect.poll(() => row.getAttribute('data-status'), { timeout: 20_000 }).toBe('succeeded')
+    await page.getByTestId('execution-monitor').waitFor({ state: 'detached' })
+
+    await row.click()
+    await expect.poll(() => text(page.getByTestId('execution-output'))).toContain('POLLED')
+
+    expect(errors.filter((e) => !e.includes('WebSocket'))).toEqual([])
+    await context.close()
+  })
+
   it('pulses the running row when motion is welcome', async () => {
     await settle()
     const started = await startTest('pulse')
