@@ -18,6 +18,8 @@ import { hostsRoutes } from './routes/hosts.routes.js'
 import { executionsRoutes } from './routes/executions.routes.js'
 import type { ExecutionService } from './executions/execution-service.js'
 import type { ExecutionsRepository } from './store/executions.repository.js'
+import { workflowsRoutes } from './routes/workflows.routes.js'
+import type { WorkflowsRepository } from './store/workflows.repository.js'
 import { modelStatusRoutes } from './routes/model-status.routes.js'
 import { systemRoutes } from './routes/system.routes.js'
 import type { SourcesResponse } from '../shared/api.js'
@@ -31,6 +33,7 @@ declare module 'fastify' {
     hub: Hub
     executions: ExecutionService
     executionsRepository: ExecutionsRepository
+    workflowsRepository: WorkflowsRepository
   }
 }
 
@@ -42,6 +45,7 @@ export interface AppDeps {
   hub: Hub
   executions: ExecutionService
   executionsRepository: ExecutionsRepository
+  workflowsRepository: WorkflowsRepository
   checkToken: (candidate: string | null) => boolean
   version: string
   /** Whether the first full read of every source has finished. */
@@ -74,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('hub', deps.hub)
   app.decorate('executions', deps.executions)
   app.decorate('executionsRepository', deps.executionsRepository)
+  app.decorate('workflowsRepository', deps.workflowsRepository)
 
   app.addHook('onRequest', async (req) => {
     if (!needsAuth(req.url) || req.routeOptions.config.agentAuth) return
@@ -117,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelStatusRoutes)
   await app.register(hostsRoutes)
   await app.register(executionsRoutes)
+  await app.register(workflowsRoutes)
 
   const webRoot = deps.webRoot
   const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'))

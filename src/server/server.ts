@@ -21,6 +21,7 @@ import { createHostState, type HostState } from './core/host-state.js'
 import { normaliseTopic } from './ws/hub.js'
 import { createExecutionsRepository } from './store/executions.repository.js'
 import { createExecutionService } from './executions/execution-service.js'
+import { createWorkflowsRepository } from './store/workflows.repository.js'
 import { createRunner } from './runners/registry.js'
 import { runWithLimits } from './runners/run-with-limits.js'
 import { poolTopic } from '../shared/agent-hosts.js'
@@ -239,6 +240,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hub,
     executions,
     executionsRepository,
+    workflowsRepository: createWorkflowsRepository(store),
     checkToken,
     version,
     isReady: () => ready,

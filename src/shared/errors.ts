@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   SWB_RUNNER_NOT_CONFIGURED: { status: 400, message: 'This agent has no runner: set one with PUT /api/agents/{id}/runner' },
   SWB_EXECUTION_NOT_FOUND: { status: 404, message: 'Execution not found' },
   SWB_HOST_CREDENTIAL_NOT_FOUND: { status: 404, message: 'No such app key for this agent' },
+  SWB_WORKFLOW_NOT_FOUND: { status: 404, message: 'Workflow not found' },
+  SWB_WORKFLOW_EXISTS: { status: 409, message: 'A workflow with this name already exists' },
   SWB_ROUTE_NOT_FOUND: { status: 404, message: 'Route not found' },
   SWB_INTERNAL: { status: 500, message: 'Internal server error' },
 } as const

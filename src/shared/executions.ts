@@ -15,11 +15,23 @@ export const isFinal = (s: ExecutionStatus): boolean => FINAL_STATUSES.includes(
 /** How an agent test runs; each kind is one module behind the same interface. */
 export type RunnerKind = 'openclaw' | 'command' | 'http' | 'websocket'
 
+/**
+ * A step of a workflow run: an execution status, or `skipped` for a step that never ran (an
+ * earlier step failed and stopped the run, or the run was cancelled or interrupted first).
+ */
+export type StepStatus = ExecutionStatus | 'skipped'
+
 /** One step of a workflow run. */
 export interface ExecutionStep {
+  /** 0-based position in the workflow. */
   index: number
+  /** The step's name in the workflow, when it has one. */
+  name: string | null
   agent_id: string
-  status: ExecutionStatus
+  status: StepStatus
+  /** What the step failing does to the run. */
+  on_failure: 'stop' | 'continue'
+  /** The input the step's agent got: its template rendered when it started; empty before. */
   input: string
   output: string | null
   error_message: string | null
@@ -65,6 +77,8 @@ export interface ExecutionUpdateData {
   progress: number | null
   /** Output produced since the last update while running (live output); null otherwise. */
   output_chunk: string | null
+  /** A workflow run: the step running now (0-based), which `output_chunk` belongs to; else null. */
+  step_index: number | null
 }
 
 export interface StartAgentTestRequest {

@@ -8,6 +8,7 @@ import { createMetrics } from '../../src/server/http/metrics.js'
 import type { FleetRepository } from '../../src/server/store/fleet.repository.js'
 import type { AgentModelStatus, ModelStatusesResponse } from '../../src/shared/model-status.js'
 import { loadFleet, loadHosts } from '../helpers/in-process.js'
+import { createWorkflowsRepository } from '../../src/server/store/workflows.repository.js'
 import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
 import { createExecutionService } from '../../src/server/executions/execution-service.js'
 import { createRunner } from '../../src/server/runners/registry.js'
@@ -54,6 +55,7 @@ beforeAll(async () => {
     hub: loaded.hub,
     executions,
     executionsRepository,
+    workflowsRepository: createWorkflowsRepository(hosts.store),
     checkToken: createTokenCheck(TOKEN),
     version: '9.9.9',
     isReady: () => true,

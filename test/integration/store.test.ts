@@ -8,6 +8,7 @@ import { openStore, type Store } from '../../src/server/store/database.js'
 import { createFleetRepository } from '../../src/server/store/fleet.repository.js'
 import { createHostRepository } from '../../src/server/store/host.repository.js'
 import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
+import { createWorkflowsRepository } from '../../src/server/store/workflows.repository.js'
 import { createAgentFacts } from '../../src/server/core/agent-facts.js'
 import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
 import { removeTempDirs, tempDir } from '../helpers/test-server.js'
@@ -186,6 +187,33 @@ for (const dialect of dialects) {
       await repo.putRunner('main', { kind: 'command', command: 'echo', args: ['hi'], timeout_ms: 5000 }, 1)
       await repo.putRunner('main', { kind: 'http', url: 'http://127.0.0.1:9/x', format: 'openai-chat' }, 2)
       expect(await repo.getRunner('main')).toEqual({ kind: 'http', url: 'http://127.0.0.1:9/x', format: 'openai-chat' })
+      await store.close()
+    })
+
+    it('keeps workflows with unique names, and runs narrowed to one workflow', async () => {
+      const store = await open(dialect)
+      const workflows = createWorkflowsRepository(store)
+      const steps = [{ agent_id: 'main', input: 'a {{input}}', on_failure: 'stop' as const }, { name: 'two', agent_id: 'ops', input: '{{previous.output}}', on_failure: 'continue' as const, timeout_ms: 500 }]
+      const a = (await workflows.insert({ name: 'b-flow', description: 'first', steps }, 10))!
+      expect(a).toMatchObject({ name: 'b-flow', description: 'first', steps, created_at: new Date(10).toISOString() })
+      expect(await workflows.insert({ name: 'b-flow', steps }, 11)).toBeNull()
+      const b = (await workflows.insert({ name: 'a-flow', steps: [steps[0]!] }, 12))!
+      expect(b.id).toBeGreaterThan(a.id)
+      expect((await workflows.list()).map((w) => w.name)).toEqual(['a-flow', 'b-flow'])
+      expect(await workflows.update(a.id, { name: 'a-flow', steps }, 13)).toBe('name_taken')
+      expect(await workflows.update(9_999_999, { name: 'z', steps }, 13)).toBe('missing')
+      const renamed = await workflows.update(a.id, { name: 'c-flow', description: null, steps: [steps[1]!] }, 14)
+      expect(renamed).toMatchObject({ id: a.id, name: 'c-flow', description: null, steps: [steps[1]], created_at: new Date(10).toISOString(), updated_at: new Date(14).toISOString() })
+      expect((await workflows.getByName('c-flow'))?.id).toBe(a.id)
+      expect(await workflows.delete(a.id)).toBe(true)
+      expect(await workflows.delete(a.id)).toBe(false)
+      expect(await workflows.get(a.id)).toBeNull()
+
+      const executions = createExecutionsRepository(store)
+      const run = await executions.insert({ execution_type: 'workflow', agent_id: null, workflow_id: b.id, runner: null, test_input: '', started_by: null, meta: null, steps: [], progress: 0 }, 20)
+      await executions.insert({ execution_type: 'workflow', agent_id: null, workflow_id: b.id + 1, runner: null, test_input: '', started_by: null, meta: null }, 21)
+      expect((await executions.list({ workflowId: b.id, limit: 10 })).map((e) => e.id)).toEqual([run.id])
+      expect(run.progress).toBe(0)
       await store.close()
     })
   })

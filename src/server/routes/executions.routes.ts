@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { ExecutionStatus, ExecutionType, RunnerConfig, RunnerLimits } from '../../shared/executions.js'
 import { AppError } from '../http/app-error.js'
 import { validateRunnerConfig } from '../runners/registry.js'
+import { agentExists as exists, runnerOf as storedRunnerOf } from '../executions/agent-runners.js'
 
 const MAX_INPUT = 100_000
 const TYPES: readonly ExecutionType[] = ['agent_test', 'workflow']
@@ -21,14 +22,8 @@ function parseId(raw: string): number {
 }
 
 export const executionsRoutes: FastifyPluginAsync = async (app) => {
-  const agentExists = (agentId: string): boolean => app.fleet.get(agentId) !== undefined || app.hosts.get(agentId) !== null
-
-  /** The agent's runner, else OpenClaw's own for an OpenClaw agent, else none. */
-  const runnerOf = async (agentId: string): Promise<(RunnerConfig & RunnerLimits) | null> => {
-    const stored = await app.executionsRepository.getRunner(agentId)
-    if (stored) return stored
-    return app.fleet.get(agentId) ? { kind: 'openclaw', agent: agentId } : null
-  }
+  const agentExists = (agentId: string): boolean => exists(app, agentId)
+  const runnerOf = (agentId: string): Promise<(RunnerConfig & RunnerLimits) | null> => storedRunnerOf(app, agentId)
 
   app.post<{ Params: { agentId: string }; Body: unknown }>('/api/agents/:agentId/test', async (req) => {
     const { agentId } = req.params
@@ -69,9 +64,10 @@ export const executionsRoutes: FastifyPluginAsync = async (app) => {
   })
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/executions', async (req) => {
-    const { type, status, agent_id: agentId, q, cursor, limit: rawLimit } = req.query
+    const { type, status, agent_id: agentId, workflow_id: workflowId, q, cursor, limit: rawLimit } = req.query
     if (type !== undefined && !TYPES.includes(type as ExecutionType)) throw invalid('type', `type must be one of ${TYPES.join(', ')}`)
     if (status !== undefined && !STATUSES.includes(status as ExecutionStatus)) throw invalid('status', `status must be one of ${STATUSES.join(', ')}`)
+    if (workflowId !== undefined && !/^\d{1,15}$/.test(workflowId)) throw invalid('workflow_id', 'workflow_id must be a workflow id')
     if (cursor !== undefined && !/^\d{1,15}$/.test(cursor)) throw invalid('cursor', 'cursor must be the next_cursor of a previous page')
     let limit = 50
     if (rawLimit !== undefined) {
@@ -83,6 +79,7 @@ export const executionsRoutes: FastifyPluginAsync = async (app) => {
       ...(type ? { type: type as ExecutionType } : {}),
       ...(status ? { status: status as ExecutionStatus } : {}),
       ...(agentId ? { agentId } : {}),
+      ...(workflowId ? { workflowId: Number(workflowId) } : {}),
       ...(q ? { q } : {}),
       ...(cursor ? { beforeId: Number(cursor) } : {}),
       limit: limit + 1,
@@ -95,7 +92,7 @@ export const executionsRoutes: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { id: string } }>('/api/executions/:id', async (req) => {
     const e = await app.executionsRepository.get(parseId(req.params.id))
     if (!e) throw new AppError('SWB_EXECUTION_NOT_FOUND', `No execution "${req.params.id}"`)
-    return e
+    return app.executions.withLiveOutput(e)
   })
 
   app.post<{ Params: { id: string } }>('/api/executions/:id/cancel', async (req) => {

@@ -90,6 +90,16 @@ export interface AgentRunnerTable {
   updated_at: number
 }
 
+/** Stored workflows (seed 002): `steps` is the JSON of `WorkflowStep[]`. */
+export interface WorkflowTable {
+  id: Generated<number>
+  name: string
+  description: string | null
+  steps: string
+  created_at: number
+  updated_at: number
+}
+
 export interface Database {
   ingest_checkpoints: CheckpointTable
   agent_snapshots: AgentSnapshotTable
@@ -99,6 +109,7 @@ export interface Database {
   host_credentials: HostCredentialTable
   executions: ExecutionTable
   agent_runners: AgentRunnerTable
+  workflows: WorkflowTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

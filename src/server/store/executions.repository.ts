@@ -14,6 +14,9 @@ export interface NewExecution {
   test_input: string | null
   started_by: string | null
   meta: Record<string, unknown> | null
+  /** A workflow run's steps, all `pending`. */
+  steps?: ExecutionStep[]
+  progress?: number | null
 }
 
 export interface ExecutionPatch {
@@ -31,6 +34,7 @@ export interface ExecutionFilter {
   type?: ExecutionType
   status?: ExecutionStatus
   agentId?: string
+  workflowId?: number
   /** Text searched in input, output and error. */
   q?: string
   /** Only ids below this (the cursor of the page before). */
@@ -107,8 +111,8 @@ export function createExecutionsRepository(store: Store): ExecutionsRepository {
           test_output: null,
           error_message: null,
           meta: e.meta === null ? null : JSON.stringify(e.meta),
-          progress: null,
-          steps: '[]',
+          progress: e.progress ?? null,
+          steps: JSON.stringify(e.steps ?? []),
           started_by: e.started_by,
           created_at: now,
           started_at: null,
@@ -141,6 +145,7 @@ export function createExecutionsRepository(store: Store): ExecutionsRepository {
       if (f.type) q = q.where('execution_type', '=', f.type)
       if (f.status) q = q.where('status', '=', f.status)
       if (f.agentId) q = q.where('agent_id', '=', f.agentId)
+      if (f.workflowId !== undefined) q = q.where('workflow_id', '=', f.workflowId)
       if (f.beforeId !== undefined) q = q.where('id', '<', f.beforeId)
       if (f.q) {
         const pattern = likePattern(f.q)

@@ -125,5 +125,25 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropTable('executions').execute()
       },
     },
+    '0005_workflows': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('workflows')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('description', 'text')
+          .addColumn('steps', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex('executions_workflow').on('executions').column('workflow_id').execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex('executions_workflow').execute()
+        await db.schema.dropTable('workflows').execute()
+      },
+    },
   }
 }
