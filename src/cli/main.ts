@@ -22,6 +22,16 @@ import {
   type AgentsContext,
 } from './agents.command.js'
 import { createHostAgentsClient } from './host-agents.client.js'
+import {
+  runWorkflowsCreate,
+  runWorkflowsDelete,
+  runWorkflowsList,
+  runWorkflowsRun,
+  runWorkflowsShow,
+  runWorkflowsUpdate,
+  type DefinitionOptions,
+  type WorkflowsContext,
+} from './workflows.command.js'
 
 function parsePort(v: string): number {
   const n = Number(v)
@@ -44,6 +54,12 @@ function parsePositive(v: string): number {
 function parseIntervalSec(v: string): number {
   const n = Number(v)
   if (!Number.isInteger(n) || n < 1 || n > 3600) throw new InvalidArgumentError('must be a whole number of seconds 1–3600')
+  return n
+}
+
+function parseStepNumber(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a step number ≥ 1')
   return n
 }
 
@@ -325,6 +341,52 @@ export function createProgram(): Command {
   agentsCommand('delete <agentId>', 'Unregister an agent and revoke all its keys').action(async (agentId: string, opts: AgentsOpts) => {
     process.exitCode = await runAgentsDelete(agentsContext(opts), agentId)
   })
+
+  const workflowsContext = (opts: AgentsOpts): WorkflowsContext => ({
+    url: opts.url,
+    token: opts.token ?? resolveToken(path.resolve(opts.dataDir ?? defaultDataDir())).token,
+    json: opts.json ?? false,
+  })
+  const workflows = program.command('workflows').description('Stored workflows: ordered agent steps, each fed by the one before')
+  const workflowsCommand = (spec: string, description: string): Command =>
+    clientOptions(workflows.command(spec)).description(description).option('--json', 'print the raw JSON')
+  const definitionOptions = (cmd: Command): Command =>
+    cmd
+      .option('--file <file>', 'the definition as JSON {name, description, steps} (the shape `show --json` prints); - for stdin')
+      .option('--description <text>', 'description')
+      .option('--step <agent=template>', 'a step: agent id, "=", input template ({{input}}, {{previous.output}}, {{steps.N.output}}); repeatable, in order', collect)
+      .option('--continue-on-failure <n>', 'step n (1-based) continues the run when it fails; repeatable', (v: string, prev: number[] = []) => [...prev, parseStepNumber(v)])
+  type DefinitionOpts = AgentsOpts & { file?: string; description?: string; step?: string[]; continueOnFailure?: number[] }
+  const definition = (opts: DefinitionOpts): DefinitionOptions => ({
+    ...(opts.file ? { file: opts.file } : {}),
+    ...(opts.description !== undefined ? { description: opts.description } : {}),
+    ...(opts.step ? { step: opts.step } : {}),
+    ...(opts.continueOnFailure ? { continueOnFailure: opts.continueOnFailure } : {}),
+  })
+
+  workflowsCommand('list', 'Workflows: id, name, steps and their agents').action(async (opts: AgentsOpts) => {
+    process.exitCode = await runWorkflowsList(workflowsContext(opts))
+  })
+  workflowsCommand('show <workflow>', 'One workflow (by id or name): its steps and their input templates').action(async (ref: string, opts: AgentsOpts) => {
+    process.exitCode = await runWorkflowsShow(workflowsContext(opts), ref)
+  })
+  definitionOptions(workflowsCommand('create [name]', 'Create a workflow from --step flags or --file')).action(async (name: string | undefined, opts: DefinitionOpts) => {
+    process.exitCode = await runWorkflowsCreate(workflowsContext(opts), name, definition(opts))
+  })
+  definitionOptions(workflowsCommand('update <workflow>', 'Change a workflow: what --file or the flags give replaces what it had (--step replaces all steps)'))
+    .option('--name <name>', 'new name')
+    .action(async (ref: string, opts: DefinitionOpts & { name?: string }) => {
+      process.exitCode = await runWorkflowsUpdate(workflowsContext(opts), ref, { ...definition(opts), ...(opts.name ? { name: opts.name } : {}) })
+    })
+  workflowsCommand('delete <workflow>', 'Delete a workflow (its past runs stay in the history)').action(async (ref: string, opts: AgentsOpts) => {
+    process.exitCode = await runWorkflowsDelete(workflowsContext(opts), ref)
+  })
+  workflowsCommand('run <workflow>', 'Run a workflow in the background; --wait follows it step by step to the end')
+    .option('--input <text>', 'what {{input}} stands for in the templates')
+    .option('--wait', 'stay until it ends, printing each step and its output; exit 0 only if it succeeded')
+    .action(async (ref: string, opts: AgentsOpts & { input?: string; wait?: boolean }) => {
+      process.exitCode = await runWorkflowsRun(workflowsContext(opts), ref, { ...(opts.input !== undefined ? { input: opts.input } : {}), wait: opts.wait ?? false })
+    })
 
   program
     .command('token')

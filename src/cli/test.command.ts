@@ -3,8 +3,9 @@
  * follows it live on the WebSocket until it ends, printing its output as it comes.
  */
 import WebSocket from 'ws'
-import { isFinal, type Execution } from '../shared/executions.js'
+import { isFinal, type Execution, type ExecutionUpdateData } from '../shared/executions.js'
 import { WS_PATH, WS_SUBPROTOCOL, type ServerMessage } from '../shared/protocol.js'
+import { createOperatorCall } from './operator-api.js'
 
 export interface TestCommandOptions {
   url: string
@@ -17,24 +18,45 @@ export interface TestCommandOptions {
   err?: NodeJS.WritableStream
 }
 
-async function api<T>(o: TestCommandOptions, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${o.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${o.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+/**
+ * Follows an execution on the WebSocket until it ends and resolves with its final row. `onUpdate`
+ * sees every push about it (live output comes in `output_chunk`).
+ */
+export async function followExecution(
+  o: { url: string; token: string },
+  id: number,
+  onUpdate: (u: ExecutionUpdateData) => void,
+): Promise<Execution> {
+  const call = createOperatorCall(o)
+  // Subscribe first, then read the row: an end that happened in between is in the row.
+  const ws = new WebSocket(`${o.url.replace(/^http/, 'ws')}${WS_PATH}?topics=executions`, [WS_SUBPROTOCOL], {
+    headers: { authorization: `Bearer ${o.token}` },
   })
-  const payload = (await res.json()) as T & { error?: { code: string; message: string } }
-  if (!res.ok) throw new Error(`${payload.error?.code ?? res.status}: ${payload.error?.message ?? ''}`)
-  return payload
+  return new Promise<Execution>((resolve, reject) => {
+    const settle = (): void => {
+      call<Execution>('GET', `/api/executions/${id}`).then((e) => {
+        if (isFinal(e.status)) resolve(e)
+      }, reject)
+    }
+    ws.on('message', (raw: Buffer) => {
+      const m = JSON.parse(raw.toString()) as ServerMessage
+      if (m.type === 'subscribed') settle()
+      if (m.type !== 'execution_update' || m.data.id !== id) return
+      onUpdate(m.data)
+      if (isFinal(m.data.status)) settle()
+    })
+    ws.on('error', reject)
+  }).finally(() => ws.close())
 }
 
 /** Exit code: 0 when the test succeeded (or was only started), 1 otherwise. */
 export async function runTest(o: TestCommandOptions): Promise<number> {
   const out = o.out ?? process.stdout
   const err = o.err ?? process.stderr
+  const call = createOperatorCall(o)
   let started: Execution
   try {
-    started = await api<Execution>(o, 'POST', `/api/agents/${encodeURIComponent(o.agentId)}/test`, { test_input: o.input })
+    started = await call<Execution>('POST', `/api/agents/${encodeURIComponent(o.agentId)}/test`, { test_input: o.input })
   } catch (e) {
     err.write(`switchboard test: ${e instanceof Error ? e.message : String(e)}\n`)
     return 1
@@ -43,25 +65,9 @@ export async function runTest(o: TestCommandOptions): Promise<number> {
     out.write(o.json ? `${JSON.stringify(started)}\n` : `execution ${started.id} ${started.status}\n`)
     return 0
   }
-  // Subscribe first, then read the row: an end that happened in between is in the row.
-  const ws = new WebSocket(`${o.url.replace(/^http/, 'ws')}${WS_PATH}?topics=executions`, [WS_SUBPROTOCOL], {
-    headers: { authorization: `Bearer ${o.token}` },
+  const final = await followExecution(o, started.id, (u) => {
+    if (u.output_chunk && !o.json) out.write(u.output_chunk)
   })
-  const final = await new Promise<Execution>((resolve, reject) => {
-    const settle = (): void => {
-      api<Execution>(o, 'GET', `/api/executions/${started.id}`).then((e) => {
-        if (isFinal(e.status)) resolve(e)
-      }, reject)
-    }
-    ws.on('message', (raw: Buffer) => {
-      const m = JSON.parse(raw.toString()) as ServerMessage
-      if (m.type === 'subscribed') settle()
-      if (m.type !== 'execution_update' || m.data.id !== started.id) return
-      if (m.data.output_chunk && !o.json) out.write(m.data.output_chunk)
-      if (isFinal(m.data.status)) settle()
-    })
-    ws.on('error', reject)
-  }).finally(() => ws.close())
   if (o.json) out.write(`${JSON.stringify(final)}\n`)
   else {
     if (final.test_output && !final.test_output.endsWith('\n')) out.write('\n')

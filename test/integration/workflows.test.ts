@@ -4,6 +4,7 @@
  * the next through real `command` runners and is pushed on `/ws`; a failing step; and a server
  * killed with SIGKILL in the middle of a run, then started again.
  */
+import { spawn } from 'node:child_process'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +12,7 @@ import WebSocket from 'ws'
 import type { Execution, ExecutionsPage, ExecutionStep, ExecutionUpdateData } from '../../src/shared/executions.js'
 import type { ServerMessage } from '../../src/shared/protocol.js'
 import type { Workflow, WorkflowsList } from '../../src/shared/workflows.js'
-import { copyFixture, removeTempDirs, startServer, tempDir, waitFor, type ServerProcess } from '../helpers/test-server.js'
+import { copyFixture, removeTempDirs, repoRoot, startServer, tempDir, waitFor, type ServerProcess } from '../helpers/test-server.js'
 
 let server: ServerProcess
 let home: string
@@ -211,6 +212,48 @@ describe('workflow runs', () => {
     } finally {
       await s.close()
     }
+  })
+})
+
+describe('switchboard workflows (the CLI)', () => {
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'switchboard.js'), 'workflows', ...args, '--url', server.url, '--token', server.token])
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      child.on('exit', (code) => resolve({ code, out, err }))
+    })
+
+  it('creates, lists, shows, runs (following each step live), updates and deletes', async () => {
+    const created = await cli(['create', 'cli flow', '--step', 'main=hi {{input}}', '--step', 'research={{previous.output}}', '--description', 'made in a shell'])
+    expect([created.code, created.err]).toEqual([0, ''])
+    expect(created.out).toMatch(/^created workflow \d+ "cli flow" with 2 steps\n$/)
+    const list = await cli(['list'])
+    expect(list.out).toMatch(/cli flow +2 +main → research/)
+    const show = await cli(['show', 'cli flow'])
+    expect(show.out).toContain('  2. research  (stops on failure)\n       {{previous.output}}')
+
+    const run = await cli(['run', 'cli flow', '--input', 'there', '--wait'])
+    expect(run.code).toBe(0)
+    expect(run.out).toContain('── step 1/2: main\nHI THERE\n── step 2/2: research\nEREHT IH\n')
+    expect(run.out).toMatch(/execution \d+ succeeded\n$/)
+
+    expect((await cli(['update', 'cli flow', '--step', 'ops=x'])).code).toBe(0)
+    const failing = await cli(['run', 'cli flow', '--wait'])
+    expect(failing.code).toBe(1)
+    expect(failing.out).toMatch(/execution \d+ failed: Step 1 \(ops\) failed: .* exited with code 4\n$/)
+
+    const started = await cli(['run', 'cli flow', '--json'])
+    expect(JSON.parse(started.out)).toMatchObject({ execution_type: 'workflow', status: 'pending' })
+
+    const bad = await cli(['create', 'bad', '--step', 'main={{previous.output}}'])
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('SWB_REQUEST_INVALID: steps[0].input: the first step has no {{previous.output}}')
+    expect((await cli(['delete', 'cli flow'])).out).toMatch(/deleted workflow \d+ "cli flow"/)
+    const gone = await cli(['show', 'cli flow'])
+    expect([gone.code, gone.err]).toEqual([1, 'switchboard: no workflow named "cli flow" (see: switchboard workflows list)\n'])
   })
 })
 
