@@ -1,0 +1,315 @@
+/**
+ * The conversations of one agent from its database (`agents/<id>/agent/openclaw-agent.sqlite`,
+ * 2026.8+): one conversation per session id of `session_windows`, with its key's `session_nodes`
+ * row, its `transcript_events` and `trajectory_runtime_events`, plus sessions that exist only as a
+ * `session_transcript_archives` row (deleted or reset). Read-only, one connection; a session is
+ * scan again only when its rows changed, and nothing at all is read when `PRAGMA data_version`
+ * says nothing was committed. The credentials table is never queried.
+ */
+import { statSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { decompress } from 'fzstd'
+import type { Task } from '../../../shared/conversations.js'
+import type { ConversationFacts, ObservedRunStatus } from '../../core/conversation-facts.js'
+import { emptyTokens } from '../../core/conversation-facts.js'
+import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
+import { progressCardTasks } from './durable-tasks.reader.js'
+import { errorText, isObject, num, str, type JsonObject } from './record-fields.js'
+import { createSessionScanner, type SessionScanResult } from './session-scan.js'
+
+export interface ConversationsDbReaderOptions {
+  agentId: string
+  dbPath: string
+}
+
+type Row = Record<string, unknown>
+
+const OBSERVED = new Set<ObservedRunStatus>(['running', 'done', 'failed', 'killed', 'timeout'])
+/** Trajectory records whose content matters; the others only count as activity of their run. */
+const TRAJECTORY_TYPES = ['session.started', 'session.ended', 'model.completed']
+
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+function observedStatus(value: unknown): ObservedRunStatus | null {
+  return typeof value === 'string' && OBSERVED.has(value as ObservedRunStatus) ? (value as ObservedRunStatus) : null
+}
+
+function maxOf(...values: (number | null)[]): number | null {
+  const present = values.filter((v): v is number => v !== null)
+  return present.length > 0 ? Math.max(...present) : null
+}
+
+function modelRef(provider: unknown, model: unknown): string | null {
+  const p = str(provider)
+  const m = str(model)
+  return p !== null && m !== null ? `${p}/${m}` : null
+}
+
+export function createConversationsDbReader(options: ConversationsDbReaderOptions): AgentConversationsReader {
+  const { agentId, dbPath } = options
+  let db: Database.Database | null = null
+  let ino = -1
+  let lastDataVersion: number | null = null
+  let last: AgentConversations | null = null
+  const scans = new Map<string, { signature: string; scan: SessionScanResult }>()
+
+  function close(): void {
+    try {
+      db?.close()
+    } catch {
+      // The file may be gone already.
+    }
+    db = null
+    lastDataVersion = null
+  }
+
+  function open(out: RejectSink): boolean {
+    try {
+      const current = statSync(dbPath).ino
+      if (db !== null && current === ino) return true
+      close()
+      db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 250 })
+      db.pragma('query_only = ON')
+      db.pragma('cache_size = -256')
+      ino = current
+      return true
+    } catch (err) {
+      close()
+      // A database removed between two looks is no error; anything else is worth a line.
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') out.reject(dbPath, `agent database not readable: ${errorText(err)}`)
+      return false
+    }
+  }
+
+  function all(sql: string, ...params: unknown[]): Row[] {
+    return db!.prepare(sql).all(...params) as Row[]
+  }
+
+  function decodeEvent(row: Row): string {
+    if (typeof row.event_json === 'string') return row.event_json
+    if (!(row.event_zstd instanceof Uint8Array)) throw new Error('row has neither event_json nor event_zstd')
+    const size = num(row.event_utf8_bytes)
+    return decoder.decode(decompress(row.event_zstd, size !== null && size > 0 ? new Uint8Array(size) : undefined))
+  }
+
+  function scanSession(sessionId: string, tables: Set<string>, out: RejectSink): SessionScanResult {
+    const scanner = createSessionScanner(agentId, sessionId, (place, reason) => out.reject(place, reason))
+    if (tables.has('transcript_events')) {
+      const rows = db!
+        .prepare(
+          `SELECT rowid AS rowid, seq, event_json, event_zstd, event_utf8_bytes FROM transcript_events
+           WHERE session_id = ? ORDER BY seq`,
+        )
+        .iterate(sessionId) as IterableIterator<Row>
+      for (const row of rows) {
+        const place = `${dbPath}:transcript_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
+        let entry: unknown
+        try {
+          entry = JSON.parse(decodeEvent(row))
+        } catch (err) {
+          out.reject(place, `undecodable transcript event: ${errorText(err)}`)
+          continue
+        }
+        scanner.transcript(entry, place)
+      }
+    }
+    if (tables.has('trajectory_runtime_events')) {
+      const wanted = TRAJECTORY_TYPES.map(() => '?').join(', ')
+      // Only the records that say something are fetched whole; the others (often large) are reduced to their type.
+      const rows = db!
+        .prepare(
+          `SELECT rowid AS rowid, seq, run_id, created_at, json_valid(event_json) AS valid,
+             CASE WHEN json_valid(event_json) THEN json_extract(event_json, '$.type') END AS type,
+             CASE WHEN json_valid(event_json) AND json_extract(event_json, '$.type') IN (${wanted}) THEN event_json END AS event_json
+           FROM trajectory_runtime_events WHERE session_id = ? ORDER BY seq`,
+        )
+        .iterate(...TRAJECTORY_TYPES, sessionId) as IterableIterator<Row>
+      for (const row of rows) {
+        const place = `${dbPath}:trajectory_runtime_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
+        if (row.valid !== 1) {
+          out.reject(place, 'invalid JSON')
+          continue
+        }
+        const meta = { position: num(row.seq) ?? 0, runId: str(row.run_id), createdAt: num(row.created_at) }
+        const record: unknown = typeof row.event_json === 'string' ? JSON.parse(row.event_json) : { type: str(row.type) }
+        scanner.trajectory(record, meta, place)
+      }
+    }
+    return scanner.finish()
+  }
+
+  function signatures(table: string, tables: Set<string>): Map<string, string> {
+    if (!tables.has(table)) return new Map()
+    const rows = all(`SELECT session_id, max(seq) AS m, count(*) AS c FROM ${table} GROUP BY session_id`)
+    return new Map(rows.map((r) => [String(r.session_id), `${String(r.m)}/${String(r.c)}`]))
+  }
+
+  function parseEntry(row: Row, out: RejectSink): JsonObject {
+    if (typeof row.entry_json !== 'string') return {}
+    try {
+      const parsed: unknown = JSON.parse(row.entry_json)
+      if (isObject(parsed)) return parsed
+      out.reject(`${dbPath}:session_nodes:${String(row.session_key)}`, 'entry_json is not an object')
+    } catch (err) {
+      out.reject(`${dbPath}:session_nodes:${String(row.session_key)}`, `invalid entry_json: ${errorText(err)}`)
+    }
+    return {}
+  }
+
+  function readAll(out: RejectSink): AgentConversations {
+    const tables = new Set(all("SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => String(r.name)))
+    // Whole rows, read by name: columns come and go between schema versions.
+    const windows = tables.has('session_windows') ? all('SELECT * FROM session_windows') : []
+    windows.sort((a, b) => (num(a.created_at) ?? 0) - (num(b.created_at) ?? 0))
+    const nodes = tables.has('session_nodes') ? all('SELECT * FROM session_nodes') : []
+    const archives = tables.has('session_transcript_archives') ? all('SELECT * FROM session_transcript_archives') : []
+    archives.sort((a, b) => (num(a.created_at) ?? 0) - (num(b.created_at) ?? 0))
+    const cold = new Set(
+      tables.has('session_transcript_cold_archives')
+        ? all('SELECT session_id FROM session_transcript_cold_archives').map((r) => String(r.session_id))
+        : [],
+    )
+    const indexCounts = new Map(
+      tables.has('session_transcript_index_state')
+        ? all('SELECT session_id, active_message_count FROM session_transcript_index_state').map((r) => [
+            String(r.session_id),
+            num(r.active_message_count),
+          ])
+        : [],
+    )
+    const transcriptSig = signatures('transcript_events', tables)
+    const trajectorySig = signatures('trajectory_runtime_events', tables)
+
+    const nodeByKey = new Map<string, { row: Row; entry: JsonObject }>()
+    for (const row of nodes) {
+      const key = str(row.session_key)
+      if (key !== null) nodeByKey.set(key, { row, entry: parseEntry(row, out) })
+    }
+    const windowById = new Map<string, Row>()
+    for (const w of windows) {
+      const id = str(w.session_id)
+      if (id !== null) windowById.set(id, w)
+    }
+    const archiveById = new Map<string, Row>()
+    for (const a of archives) {
+      const id = str(a.session_id)
+      if (id !== null) archiveById.set(id, a)
+    }
+    const keyOfCurrent = new Map<string, string>()
+    for (const [key, n] of nodeByKey) {
+      const current = str(n.row.current_session_id)
+      if (current !== null) keyOfCurrent.set(current, key)
+    }
+    const ids = [...new Set([...windowById.keys(), ...[...nodeByKey.values()].map((n) => str(n.row.current_session_id)), ...archiveById.keys()])]
+      .filter((id): id is string => id !== null)
+
+    const conversations: ConversationFacts[] = []
+    for (const sessionId of ids) {
+      const window = windowById.get(sessionId) ?? null
+      const archived = archiveById.get(sessionId) ?? null
+      const key = str(window?.session_key) ?? str(archived?.session_key) ?? keyOfCurrent.get(sessionId) ?? null
+      const node = key !== null ? (nodeByKey.get(key) ?? null) : null
+      const isCurrent = node !== null && str(node.row.current_session_id) === sessionId
+      const entry = isCurrent ? node.entry : {}
+
+      const hasRows = transcriptSig.has(sessionId) || trajectorySig.has(sessionId)
+      let scan: SessionScanResult | null = null
+      if (hasRows) {
+        const signature = `${transcriptSig.get(sessionId) ?? '-'}|${trajectorySig.get(sessionId) ?? '-'}`
+        const cached = scans.get(sessionId)
+        if (cached && cached.signature === signature) scan = cached.scan
+        else {
+          scan = scanSession(sessionId, tables, out)
+          scans.set(sessionId, { signature, scan })
+        }
+      }
+
+      let archive: ConversationFacts['archive'] = null
+      if (archived !== null) {
+        const reason = str(archived.reason)
+        archive = { reason: reason === 'reset' ? 'reset' : 'deleted', at: num(archived.created_at) }
+      } else if (isCurrent && num(node.row.archived_at) !== null) {
+        archive = { reason: 'archived', at: num(node.row.archived_at) }
+      } else if (window !== null && node !== null && !isCurrent) {
+        const successor = windows.find((w) => str(w.previous_session_id) === sessionId)
+        archive = { reason: 'superseded', at: successor ? num(successor.created_at) : null }
+      } else if (window !== null && node === null) {
+        archive = { reason: 'detached', at: null }
+      }
+
+      let messageCount: number | null = scan !== null ? scan.messageCount : window !== null ? 0 : null
+      // Events moved to a cold archive are no longer in transcript_events; OpenClaw's index still counts them.
+      if (cold.has(sessionId)) messageCount = indexCounts.get(sessionId) ?? messageCount
+
+      conversations.push({
+        source: 'openclaw',
+        agentId,
+        sessionId,
+        sessionKey: key,
+        layout: 'sqlite',
+        label: str(node?.row.label) ?? str(node?.row.display_name) ?? str(window?.display_name) ?? str(entry.label) ?? str(entry.displayName),
+        firstUserText: scan?.firstUserText ?? null,
+        trigger: str(node?.row.created_via),
+        createdAt: num(window?.created_at) ?? num(entry.sessionStartedAt) ?? scan?.createdAt ?? num(archived?.created_at),
+        indexUpdatedAt: maxOf(num(window?.updated_at), isCurrent ? num(node.row.updated_at) : null),
+        lastActivityAt:
+          scan?.lastRecordAt ?? (isCurrent ? (num(entry.lastActivityAt) ?? num(node.row.last_activity_at)) : null) ?? num(window?.transcript_updated_at),
+        messageCount,
+        tokens: scan ? { ...scan.tokens } : emptyTokens(),
+        costUsd: scan?.costUsd ?? 0,
+        indexModel: modelRef(window?.model_provider, window?.model) ?? modelRef(entry.modelProvider, entry.model),
+        runs: scan ? scan.runs.map((r) => ({ ...r, attempts: [...r.attempts] })) : [],
+        archive,
+        observed: {
+          status: observedStatus(window?.status) ?? (isCurrent ? (observedStatus(node.row.status) ?? observedStatus(entry.status)) : null),
+          startedAt: num(window?.started_at) ?? (isCurrent ? num(entry.startedAt) : null),
+          endedAt: num(window?.ended_at) ?? (isCurrent ? num(entry.endedAt) : null),
+          abortedLastRun: isCurrent && entry.abortedLastRun === true,
+        },
+      })
+    }
+    const present = new Set(ids)
+    for (const id of scans.keys()) if (!present.has(id)) scans.delete(id)
+
+    const tasks = new Map<string, Task[]>()
+    if (tables.has('session_progress_cards')) {
+      for (const row of all('SELECT session_key, steps_json, updated_at FROM session_progress_cards ORDER BY session_key')) {
+        const key = str(row.session_key)
+        const owner = key !== null ? str(nodeByKey.get(key)?.row.current_session_id) : null
+        if (key === null || owner === null) continue
+        const list = progressCardTasks(row, `${dbPath}:session_progress_cards:${key}`, out)
+        if (list.length > 0) tasks.set(owner, list)
+      }
+    }
+    return { agentId, conversations, tasks }
+  }
+
+  return {
+    agentId,
+    async read(out) {
+      if (!open(out)) {
+        last = null
+        return null
+      }
+      try {
+        const version = db!.pragma('data_version', { simple: true }) as number
+        if (last !== null && version === lastDataVersion) return last
+        last = readAll(out)
+        lastDataVersion = version
+        return last
+      } catch (err) {
+        // A schema change or a locked file: drop the connection and try again on the next read.
+        out.reject(dbPath, `agent database not readable: ${errorText(err)}`)
+        close()
+        last = null
+        return null
+      }
+    },
+    close() {
+      close()
+      scans.clear()
+      last = null
+    },
+  }
+}

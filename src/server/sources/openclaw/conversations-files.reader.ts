@@ -1,0 +1,253 @@
+/**
+ * The conversations of one agent from the legacy file layout (≤2026.7): `sessions/sessions.json`
+ * (session key → current session id), `sessions/<id>.jsonl` transcripts,
+ * `sessions/<id>.trajectory.jsonl` trajectories (releases in between), and transcripts OpenClaw
+ * archived on reset or delete (`<id>.jsonl.reset.<time>`, `<id>.jsonl.deleted.<time>`). A session is
+ * read again only when one of its files changed (size, mtime or inode). `auth-profiles.json` is
+ * never opened.
+ */
+import { readdirSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import type { ConversationFacts } from '../../core/conversation-facts.js'
+import { emptyTokens } from '../../core/conversation-facts.js'
+import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
+import type { JsonlTailer } from './jsonl-tailer.js'
+import { errorText, isObject, num, obj, str, type JsonObject } from './record-fields.js'
+import { parseSessionsIndex } from './sessions-index.parser.js'
+import { createSessionScanner, type SessionScanner, type SessionScanResult } from './session-scan.js'
+
+export interface ConversationsFilesReaderOptions {
+  agentId: string
+  /** `<stateDir>/agents/<id>`. */
+  agentDir: string
+  tailer: JsonlTailer
+}
+
+const TRANSCRIPT = /^(.+)\.jsonl$/
+const TRAJECTORY = /^(.+)\.trajectory\.jsonl$/
+const ARCHIVED = /^(.+)\.jsonl\.(reset|deleted)\.(.+)$/
+
+interface SessionFiles {
+  transcript: string | null
+  trajectory: string | null
+  archived: { path: string; reason: 'reset' | 'deleted'; at: number | null } | null
+}
+
+/** `2026-05-29T04-00-00.000Z` (an ISO time with `:` made file-safe) or epoch ms. */
+export function parseArchiveStamp(stamp: string): number | null {
+  if (/^\d{10,}$/.test(stamp)) return Number(stamp)
+  const iso = stamp.replace(/T(\d{2})-(\d{2})-(\d{2})/, 'T$1:$2:$3')
+  const t = Date.parse(iso)
+  return Number.isNaN(t) ? null : t
+}
+
+/**
+ * Groups the files of the sessions dir by session id. The id is the file name's stem, unless the
+ * index names the file as some session's `sessionFile` (thread transcripts such as
+ * `<id>-topic-<n>.jsonl`).
+ */
+function filesBySession(names: string[], dir: string, sessionOfFile: ReadonlyMap<string, string>): Map<string, SessionFiles> {
+  const map = new Map<string, SessionFiles>()
+  const idOf = (stem: string): string => sessionOfFile.get(`${stem}.jsonl`) ?? stem
+  const of = (id: string): SessionFiles => {
+    let f = map.get(id)
+    if (!f) {
+      f = { transcript: null, trajectory: null, archived: null }
+      map.set(id, f)
+    }
+    return f
+  }
+  for (const name of names) {
+    let m = TRAJECTORY.exec(name)
+    if (m) {
+      of(idOf(m[1]!)).trajectory = join(dir, name)
+      continue
+    }
+    m = ARCHIVED.exec(name)
+    if (m) {
+      const at = parseArchiveStamp(m[3]!)
+      const f = of(idOf(m[1]!))
+      // Several archives of one id: the newest tells how the session ended.
+      if (f.archived === null || (at ?? 0) >= (f.archived.at ?? 0)) f.archived = { path: join(dir, name), reason: m[2] as 'reset' | 'deleted', at }
+      continue
+    }
+    m = TRANSCRIPT.exec(name)
+    if (m) of(idOf(m[1]!)).transcript = join(dir, name)
+  }
+  return map
+}
+
+export function createConversationsFilesReader(options: ConversationsFilesReaderOptions): AgentConversationsReader {
+  const { agentId, agentDir, tailer } = options
+  const sessionsDir = join(agentDir, 'sessions')
+  const indexPath = join(sessionsDir, 'sessions.json')
+  const scans = new Map<string, { signature: string; scan: SessionScanResult | null }>()
+
+  async function signature(paths: (string | null)[]): Promise<string> {
+    const parts: string[] = []
+    for (const p of paths) {
+      if (p === null) continue
+      try {
+        const st = await stat(p)
+        parts.push(`${p}:${st.ino}:${st.size}:${st.mtimeMs}`)
+      } catch {
+        parts.push(`${p}:-`)
+      }
+    }
+    return parts.join('|')
+  }
+
+  async function readLines(
+    path: string,
+    out: RejectSink,
+    each: (record: unknown, lineNo: number, place: string) => void,
+  ): Promise<boolean> {
+    try {
+      const result = await tailer.read(path, undefined, {
+        line(buf, start, end, lineNo) {
+          const place = `${path}:${lineNo}`
+          let record: unknown
+          try {
+            record = JSON.parse(buf.toString('utf8', start, end))
+          } catch (err) {
+            out.reject(place, `invalid JSON: ${errorText(err)}`)
+            return
+          }
+          each(record, lineNo, place)
+        },
+      })
+      return result !== null
+    } catch (err) {
+      out.reject(path, `not readable: ${errorText(err)}`)
+      return false
+    }
+  }
+
+  async function scanSession(sessionId: string, files: SessionFiles, out: RejectSink): Promise<SessionScanResult | null> {
+    const scanner: SessionScanner = createSessionScanner(agentId, sessionId, (place, reason) => out.reject(place, reason))
+    const transcript = files.transcript ?? files.archived?.path ?? null
+    let read = false
+    if (transcript !== null) read = await readLines(transcript, out, (entry, _lineNo, place) => scanner.transcript(entry, place))
+    if (files.trajectory !== null) {
+      const ok = await readLines(files.trajectory, out, (record, lineNo, place) =>
+        scanner.trajectory(record, { position: lineNo - 1, runId: null, createdAt: null }, place),
+      )
+      read ||= ok
+    }
+    return read ? scanner.finish() : null
+  }
+
+  interface Index {
+    entries: Map<string, { key: string; raw: JsonObject }>
+    /** Base name of each entry's `sessionFile` → its session id. */
+    sessionOfFile: Map<string, string>
+    ok: boolean
+  }
+
+  async function readIndex(out: RejectSink): Promise<Index | null> {
+    let text: string
+    try {
+      text = await readFile(indexPath, 'utf8')
+    } catch {
+      return null
+    }
+    let document: unknown
+    try {
+      document = JSON.parse(text)
+    } catch (err) {
+      out.reject(`${indexPath}:1`, `invalid JSON: ${errorText(err)}`)
+      return { entries: new Map(), sessionOfFile: new Map(), ok: false }
+    }
+    const parsed = parseSessionsIndex(document)
+    if (parsed === null) {
+      out.reject(`${indexPath}:1`, 'sessions.json is not an object')
+      return { entries: new Map(), sessionOfFile: new Map(), ok: false }
+    }
+    for (const key of parsed.skipped) out.reject(`${indexPath}:${key}`, 'session entry without sessionId')
+    const root = obj(document) ?? {}
+    const entries = new Map<string, { key: string; raw: JsonObject }>()
+    for (const e of parsed.entries) {
+      const raw = root[e.sessionKey]
+      // The newest key wins when two keys name the same session.
+      const prev = entries.get(e.sessionId)
+      if (prev && (num(prev.raw.updatedAt) ?? 0) > (e.updatedAt ?? 0)) continue
+      entries.set(e.sessionId, { key: e.sessionKey, raw: isObject(raw) ? raw : {} })
+    }
+    const sessionOfFile = new Map<string, string>()
+    for (const [sessionId, { raw }] of entries) {
+      const file = str(raw.sessionFile)
+      if (file !== null) sessionOfFile.set(basename(file), sessionId)
+    }
+    return { entries, sessionOfFile, ok: true }
+  }
+
+  async function read(out: RejectSink): Promise<AgentConversations | null> {
+    let names: string[]
+    try {
+      names = readdirSync(sessionsDir).sort()
+    } catch {
+      scans.clear()
+      return null
+    }
+    const index = await readIndex(out)
+    const files = filesBySession(names, sessionsDir, index?.sessionOfFile ?? new Map())
+    const ids = [...new Set([...(index?.entries.keys() ?? []), ...files.keys()])]
+    const conversations: ConversationFacts[] = []
+    for (const sessionId of ids) {
+      const f = files.get(sessionId) ?? { transcript: null, trajectory: null, archived: null }
+      if (f.transcript === null && f.archived === null && f.trajectory !== null && !index?.entries.has(sessionId)) {
+        // A trajectory alone, with no transcript and no index entry, is not a conversation to show.
+        continue
+      }
+      const sig = await signature([f.transcript ?? f.archived?.path ?? null, f.trajectory])
+      let cached = scans.get(sessionId)
+      if (!cached || cached.signature !== sig) {
+        cached = { signature: sig, scan: await scanSession(sessionId, f, out) }
+        scans.set(sessionId, cached)
+      }
+      const scan = cached.scan
+      const entry = index?.entries.get(sessionId) ?? null
+      const raw = entry?.raw ?? {}
+
+      let archive: ConversationFacts['archive'] = null
+      if (f.transcript === null && f.archived !== null) archive = { reason: f.archived.reason, at: f.archived.at }
+      else if (index !== null && index.ok && entry === null) archive = { reason: 'detached', at: null }
+
+      const provider = str(raw.modelProvider)
+      const model = str(raw.model)
+      conversations.push({
+        source: 'openclaw',
+        agentId,
+        sessionId,
+        sessionKey: entry?.key ?? null,
+        layout: 'legacy',
+        label: str(raw.label) ?? str(raw.displayName),
+        firstUserText: scan?.firstUserText ?? null,
+        trigger: null,
+        createdAt: scan?.createdAt ?? null,
+        indexUpdatedAt: num(raw.updatedAt),
+        lastActivityAt: scan?.lastRecordAt ?? num(raw.updatedAt),
+        // An index entry whose transcript is not written yet has no message.
+        messageCount: scan !== null ? scan.messageCount : f.transcript === null && f.archived === null ? 0 : null,
+        tokens: scan ? { ...scan.tokens } : emptyTokens(),
+        costUsd: scan?.costUsd ?? 0,
+        indexModel: provider !== null && model !== null ? `${provider}/${model}` : null,
+        runs: scan ? scan.runs.map((r) => ({ ...r, attempts: [...r.attempts] })) : [],
+        archive,
+        observed: { status: null, startedAt: null, endedAt: null, abortedLastRun: raw.abortedLastRun === true },
+      })
+    }
+    const present = new Set(ids)
+    for (const id of scans.keys()) if (!present.has(id)) scans.delete(id)
+    return { agentId, conversations, tasks: new Map() }
+  }
+
+  return {
+    agentId,
+    read,
+    close() {
+      scans.clear()
+    },
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The conversations of one OpenClaw state dir: every agent (an `agents/<id>` folder or a database
+ * listed in `state/openclaw.sqlite`), each read from wherever its release keeps sessions — the
+ * agent database, the legacy files, or both in releases in between — and the durable tasks tied
+ * to them. Never throws: malformed records, unreadable files and vanished agents are counted in
+ * `rejected` with their place, and what could be read is returned.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Task } from '../../../shared/conversations.js'
+import type { IngestRejection } from '../../core/events.js'
+import type { ConversationFacts } from '../../core/conversation-facts.js'
+import type { AgentConversationsReader, RejectSink } from './agent-conversations.js'
+import { createConversationsDbReader } from './conversations-db.reader.js'
+import { createConversationsFilesReader } from './conversations-files.reader.js'
+import { readDurableTasks, type DurableTask } from './durable-tasks.reader.js'
+import { createJsonlTailer, type JsonlTailer } from './jsonl-tailer.js'
+import { agentDbPath, createStateDbReader } from './state-db.reader.js'
+
+export interface ConversationsReaderOptions {
+  stateDir: string
+  /** Reader of JSONL files. Default is a new tailer. */
+  tailer?: JsonlTailer
+}
+
+export interface ConversationsScan {
+  /** By agent id, then by creation time. */
+  conversations: ConversationFacts[]
+  /** Task lists OpenClaw keeps (durable tasks, progress cards), by conversation (session) id. */
+  tasks: Map<string, Task[]>
+  /** Durable tasks that no conversation could be found for (by run id or session key). */
+  unattachedTasks: DurableTask[]
+  /**
+   * Malformed or unreadable records met by this read and not by the previous one: each problem is
+   * reported once, on the read that first meets it, for the caller to count and log.
+   */
+  rejected: IngestRejection[]
+}
+
+export interface ConversationsReader {
+  readonly stateDir: string
+  /** Everything now; unchanged sessions are not read again. */
+  read(): Promise<ConversationsScan>
+  close(): void
+}
+
+const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+export function createConversationsReader(options: ConversationsReaderOptions): ConversationsReader {
+  const { stateDir } = options
+  const tailer = options.tailer ?? createJsonlTailer()
+  const stateDb = createStateDbReader(stateDir)
+  const listedDbs = new Map<string, string>()
+  const readers = new Map<string, { db: AgentConversationsReader | null; dbPath: string | null; files: AgentConversationsReader }>()
+  let reported = new Set<string>()
+
+  function agentIds(): string[] {
+    const listed = stateDb.read()
+    if (listed !== null) {
+      listedDbs.clear()
+      for (const row of listed) if (!listedDbs.has(row.agentId)) listedDbs.set(row.agentId, row.path)
+    }
+    let dirs: string[] = []
+    try {
+      dirs = readdirSync(join(stateDir, 'agents')).filter((n) => AGENT_ID.test(n) && isDir(join(stateDir, 'agents', n)))
+    } catch {
+      dirs = []
+    }
+    return [...new Set([...dirs, ...listedDbs.keys()])].sort()
+  }
+
+  function readersOf(agentId: string): { db: AgentConversationsReader | null; files: AgentConversationsReader } {
+    const wanted = listedDbs.get(agentId) ?? agentDbPath(stateDir, agentId)
+    const dbPath = existsSync(wanted) ? wanted : null
+    let r = readers.get(agentId)
+    if (r && r.dbPath !== dbPath) {
+      r.db?.close()
+      r = { ...r, db: null, dbPath: null }
+    }
+    if (!r) r = { db: null, dbPath: null, files: createConversationsFilesReader({ agentId, agentDir: join(stateDir, 'agents', agentId), tailer }) }
+    if (dbPath !== null && r.db === null) r = { ...r, db: createConversationsDbReader({ agentId, dbPath }), dbPath }
+    readers.set(agentId, r)
+    return r
+  }
+
+  async function read(): Promise<ConversationsScan> {
+    const rejected: IngestRejection[] = []
+    const out: RejectSink = { reject: (place, reason) => rejected.push({ place, reason }) }
+    const conversations: ConversationFacts[] = []
+    const tasks = new Map<string, Task[]>()
+    const seen = new Map<string, string>()
+    const ids = agentIds()
+    for (const agentId of ids) {
+      const r = readersOf(agentId)
+      // The database first: in releases that have both, a session it holds is the current record.
+      for (const reader of [r.db, r.files]) {
+        if (reader === null) continue
+        let got
+        try {
+          got = await reader.read(out)
+        } catch (err) {
+          out.reject(join(stateDir, 'agents', agentId), `not readable: ${err instanceof Error ? err.message : String(err)}`)
+          continue
+        }
+        if (got === null) continue
+        const agentConversations = got.conversations.filter((c) => {
+          const owner = seen.get(c.sessionId)
+          // The same session in the database and in the files of one agent: the database holds the current record.
+          if (owner !== undefined && owner !== agentId) {
+            out.reject(join(stateDir, 'agents', agentId), `session ${c.sessionId} already read for agent ${owner}; skipped`)
+          }
+          return owner === undefined
+        })
+        agentConversations.sort((a, b) => (a.createdAt ?? 0) - (b.createdAt ?? 0) || a.sessionId.localeCompare(b.sessionId))
+        for (const c of agentConversations) {
+          seen.set(c.sessionId, agentId)
+          conversations.push(c)
+        }
+        for (const [id, list] of got.tasks) tasks.set(id, [...(tasks.get(id) ?? []), ...list])
+      }
+    }
+    for (const [agentId, r] of readers) {
+      if (ids.includes(agentId)) continue
+      r.db?.close()
+      r.files.close()
+      readers.delete(agentId)
+    }
+    const unattachedTasks = attachDurableTasks(readDurableTasks(stateDir, out), conversations, tasks)
+    const now = new Set(rejected.map((r) => `${r.place}\n${r.reason}`))
+    const fresh = rejected.filter((r) => !reported.has(`${r.place}\n${r.reason}`))
+    reported = now
+    return { conversations, tasks, unattachedTasks, rejected: fresh }
+  }
+
+  return {
+    stateDir,
+    read,
+    close() {
+      for (const r of readers.values()) {
+        r.db?.close()
+        r.files.close()
+      }
+      readers.clear()
+      stateDb.close()
+    },
+  }
+}
+
+/**
+ * Puts each durable task in the task list of its conversation: the session that ran its run id,
+ * else the live session of its child, requester or owner key. Returns those that fit nowhere.
+ */
+export function attachDurableTasks(durable: DurableTask[], conversations: ConversationFacts[], tasks: Map<string, Task[]>): DurableTask[] {
+  const byRun = new Map<string, string>()
+  const byKey = new Map<string, ConversationFacts>()
+  for (const c of conversations) {
+    for (const run of c.runs) if (run.runId !== null) byRun.set(run.runId, c.sessionId)
+    if (c.sessionKey === null || c.archive !== null) continue
+    const prev = byKey.get(c.sessionKey)
+    if (!prev || (c.createdAt ?? 0) >= (prev.createdAt ?? 0)) byKey.set(c.sessionKey, c)
+  }
+  const unattached: DurableTask[] = []
+  for (const d of durable) {
+    let owner = d.runId !== null ? byRun.get(d.runId) : undefined
+    for (const key of d.sessionKeys) owner ??= byKey.get(key)?.sessionId
+    if (owner === undefined) {
+      unattached.push(d)
+      continue
+    }
+    tasks.set(owner, [...(tasks.get(owner) ?? []), d.task])
+  }
+  return unattached
+}
