@@ -119,6 +119,9 @@ export interface ConversationRun {
   models_tried: string[]
   /** Failed or aborted attempts before the answer (or all of them when nothing answered). */
   failed_attempts: number
+  /** Tokens of the run's answers, all kinds together. */
+  tokens: number
+  cost_usd: number
   /** The last failure of the run, if any. */
   last_error: { reason: string; message: string | null; http_status: number | null } | null
 }

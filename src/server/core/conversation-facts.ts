@@ -42,6 +42,9 @@ export interface RunFact {
   attempts: RunAttemptFact[]
   /** `provider/model` of the last answer, if any. */
   answeredBy: string | null
+  /** Tokens of the run's answers (all kinds together) and what they cost. */
+  tokens: number
+  costUsd: number
 }
 
 export type ArchiveReason = 'archived' | 'deleted' | 'reset' | 'superseded' | 'detached'

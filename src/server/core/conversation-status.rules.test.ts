@@ -31,6 +31,8 @@ function run(startedAt: number, attempts: RunAttemptFact[], end: Partial<Pick<Ru
     lifecycle: end.lifecycle ?? 'transcript',
     attempts,
     answeredBy: answered?.model ?? null,
+    tokens: 0,
+    costUsd: 0,
   }
 }
 

@@ -128,6 +128,8 @@ function openRun(facts: ConversationStatusFacts): RunFact | null {
     lifecycle: 'trajectory',
     attempts: [],
     answeredBy: null,
+    tokens: 0,
+    costUsd: 0,
   }
 }
 

@@ -51,6 +51,8 @@ export function toConversationRun(run: RunFact): ConversationRun {
     answered_by: run.answeredBy,
     models_tried: tried,
     failed_attempts: failures.length,
+    tokens: run.tokens,
+    cost_usd: money(run.costUsd),
     last_error: last ? { reason: last.reason ?? (last.outcome === 'aborted' ? 'aborted' : 'unknown'), message: last.message, http_status: last.httpStatus } : null,
   }
 }

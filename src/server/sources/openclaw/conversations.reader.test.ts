@@ -104,6 +104,16 @@ describe('conversations of OpenClaw 2026.9.6 (per-agent SQLite)', () => {
     // Four answers of 1234 + 56 tokens (1290 total) at $0.001346 each for main, three for ops, two for research, one for rl.
     expect(bySession(s, CURRENT.main).tokens).toEqual({ input: 4936, output: 224, cacheRead: 0, cacheWrite: 0, total: 5160 })
     expect(s.conversations.map((c) => Math.round(c.costUsd * 1e6))).toEqual([5384, 4038, 2692, 1346])
+    // Each answer is counted in the run it answered: main's two failed runs cost nothing.
+    expect(bySession(s, CURRENT.main).runs.map((r) => [r.tokens, Math.round(r.costUsd * 1e6)])).toEqual([
+      [0, 0],
+      [0, 0],
+      [1290, 1346],
+      [1290, 1346],
+      [1290, 1346],
+      [1290, 1346],
+    ])
+    for (const c of s.conversations) expect(c.runs.reduce((n, r) => n + r.tokens, 0)).toBe(c.tokens.total)
     expect(s.conversations.map((c) => c.firstUserText)).toEqual(['hello', 'hello ops', 'hello research', 'hello rl'])
   })
 
@@ -335,6 +345,7 @@ describe('conversations of OpenClaw 2026.4.15 (legacy JSONL + sessions.json)', (
     ])
     expect(s.conversations.map((c) => c.indexModel)).toEqual(Array<string>(6).fill(FALLBACK))
     expect(bySession(s, LEGACY.main).tokens.total).toBe(5160)
+    for (const c of s.conversations) expect(c.runs.reduce((n, r) => n + r.tokens, 0)).toBe(c.tokens.total)
     // sessions.json keeps estimatedCostUsd 0.005384 for main: four answers.
     expect(Math.round(bySession(s, LEGACY.main).costUsd * 1e6)).toBe(5384)
     expect(bySession(s, LEGACY.main).createdAt).toBe(Date.parse('2026-11-22T10:58:43.877Z'))

@@ -88,6 +88,8 @@ function newRun(at: number, lifecycle: RunFact['lifecycle']): RunFact {
     lifecycle,
     attempts: [],
     answeredBy: null,
+    tokens: 0,
+    costUsd: 0,
   }
 }
 
@@ -211,6 +213,10 @@ export function createSessionScanner(
     const run = open ?? startRun(e.at, begun)
     if (run === open) run.attempts.push(...begun)
     run.attempts.push(fact)
+    if (e.usage) {
+      run.tokens += e.usage.total
+      run.costUsd += e.usage.costUsd
+    }
     run.lastEventAt = Math.max(run.lastEventAt, e.at)
     run.runId ??= ownRunId(e.runId)
     if (e.outcome === 'succeeded') {
@@ -407,6 +413,8 @@ export function createSessionScanner(
         if (match) {
           if (match.outcome === null) match.lastEventAt = Math.max(match.lastEventAt, t.lastEventAt)
           match.answeredBy ??= t.answeredBy
+          match.tokens += t.tokens
+          match.costUsd += t.costUsd
         } else runs.push(t)
       }
     }
