@@ -20,6 +20,7 @@ import type {
   StartAgentTestRequest,
 } from '@shared/executions'
 import type { AgentModelStatus, ModelStatusesResponse, ModelSwitchesResponse } from '@shared/model-status'
+import type { RunWorkflowRequest, Workflow, WorkflowInput, WorkflowsList } from '@shared/workflows'
 
 import type { HealthResponse, SourcesResponse } from '@shared/api'
 
@@ -33,6 +34,8 @@ export interface ExecutionsQuery {
   type?: ExecutionType
   status?: ExecutionStatus
   agent_id?: string
+  /** Runs of one workflow. */
+  workflow_id?: number
   q?: string
   /** `next_cursor` of the previous page. */
   cursor?: string
@@ -101,6 +104,17 @@ export interface HttpClient {
   /** Rejects with 404 `SWB_RUNNER_NOT_CONFIGURED` while the agent has none. */
   agentRunner(agentId: string, signal?: AbortSignal): Promise<AgentRunner>
   saveAgentRunner(agentId: string, runner: AgentRunner): Promise<AgentRunner>
+  /** Workflows (seed 002), ordered by name. */
+  workflows(signal?: AbortSignal): Promise<WorkflowsList>
+  workflow(id: number, signal?: AbortSignal): Promise<Workflow>
+  /** Rejects with 409 `SWB_WORKFLOW_EXISTS` when the name is taken, 400 with `details.field` otherwise. */
+  createWorkflow(input: WorkflowInput): Promise<Workflow>
+  /** Replaces the whole workflow. */
+  updateWorkflow(id: number, input: WorkflowInput): Promise<Workflow>
+  /** Its past runs stay in the history. */
+  deleteWorkflow(id: number): Promise<void>
+  /** Starts a run in the background; the answer comes at once, `pending`, one step each. */
+  runWorkflow(id: number, request: RunWorkflowRequest): Promise<Execution>
 }
 
 function queryString(query: object): string {
@@ -163,6 +177,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const poolPath = (poolId: string) => `/api/v1/agent-pools/${encodeURIComponent(poolId)}`
   const hostPath = (agentId: string) => `/api/v1/agents/${encodeURIComponent(agentId)}`
   const executionPath = (id: number) => `/api/executions/${encodeURIComponent(String(id))}`
+  const workflowPath = (id: number) => `/api/workflows/${encodeURIComponent(String(id))}`
   const credentialPath = (agentId: string, appKey: string) => `${hostPath(agentId)}/credentials/${encodeURIComponent(appKey)}`
 
   return {
@@ -188,5 +203,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     startAgentTest: (agentId, body) => request<Execution>('POST', `${agentPath(agentId)}/test`, { body }),
     agentRunner: (agentId, signal) => get<AgentRunner>(`${agentPath(agentId)}/runner`, signal),
     saveAgentRunner: (agentId, body) => request<AgentRunner>('PUT', `${agentPath(agentId)}/runner`, { body }),
+    workflows: (signal) => get<WorkflowsList>('/api/workflows', signal),
+    workflow: (id, signal) => get<Workflow>(workflowPath(id), signal),
+    createWorkflow: (body) => request<Workflow>('POST', '/api/workflows', { body }),
+    updateWorkflow: (id, body) => request<Workflow>('PUT', workflowPath(id), { body }),
+    deleteWorkflow: (id) => request<void>('DELETE', workflowPath(id)),
+    runWorkflow: (id, body) => request<Execution>('POST', `${workflowPath(id)}/run`, { body }),
   }
 }

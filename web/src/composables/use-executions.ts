@@ -7,6 +7,8 @@ import { EXECUTIONS_PAGE_SIZE, useLiveSync } from './use-live-sync'
 
 /** Tests of one agent that its test page lists. */
 const AGENT_TESTS_LIMIT = 10
+/** Runs of one workflow that its page lists. */
+const WORKFLOW_RUNS_LIMIT = 10
 
 /**
  * Executions (seed 002) kept fresh by the shared live connection, and their actions. The store is
@@ -50,6 +52,12 @@ export function useExecutions() {
     store.upsertMany(page.executions)
   }
 
+  /** This workflow's latest runs, which the first page of the whole history may not hold. */
+  async function loadWorkflowRuns(workflowId: number): Promise<void> {
+    const page = await session.http.executions({ type: 'workflow', workflow_id: workflowId, limit: WORKFLOW_RUNS_LIMIT })
+    store.upsertMany(page.executions)
+  }
+
   const getRunner = (agentId: string): Promise<AgentRunner> => session.http.agentRunner(agentId)
   const saveRunner = (agentId: string, runner: AgentRunner): Promise<AgentRunner> => session.http.saveAgentRunner(agentId, runner)
 
@@ -61,7 +69,9 @@ export function useExecutions() {
     nextCursor,
     get: store.get,
     forAgent: store.forAgent,
+    forWorkflow: store.forWorkflow,
     outputOf: store.outputOf,
+    stepOutputOf: store.stepOutputOf,
     watch: store.watch,
     takeFinishedHere: store.takeFinishedHere,
     refresh: live.refresh,
@@ -70,6 +80,7 @@ export function useExecutions() {
     fetchExecution,
     loadMore,
     loadAgentTests,
+    loadWorkflowRuns,
     getRunner,
     saveRunner,
   }

@@ -13,6 +13,7 @@ import { useExecutionsStore } from '@/stores/executions.store'
 import { useFleetStore } from '@/stores/fleet.store'
 import { useHostsStore } from '@/stores/hosts.store'
 import { useSessionStore } from '@/stores/session.store'
+import { useWorkflowsStore } from '@/stores/workflows.store'
 
 /** REST polling period while the WebSocket is down (seed 000 §3.2.3). */
 export const POLL_INTERVAL_MS = 5000
@@ -366,6 +367,7 @@ export function useLiveSync(): LiveSync {
         useFleetStore().reset()
         useHostsStore().reset()
         useExecutionsStore().reset()
+        useWorkflowsStore().reset()
       }
     })
   }

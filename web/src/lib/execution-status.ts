@@ -1,8 +1,11 @@
-import type { Execution, ExecutionStatus } from '@shared/executions'
+import type { Execution, ExecutionStatus, ExecutionStep, StepStatus } from '@shared/executions'
 import { isFinal } from '@shared/executions'
 import type { IconName } from '@/components/AppIcon.vue'
 
-/** Tag tone (main.css `.swb-tag[data-tone]`) and icon of each status; the colours of seed 002. */
+/**
+ * Tag tone (main.css `.swb-tag[data-tone]`) and icon of each status; the colours of seed 002. A
+ * workflow step that never ran is `skipped`: grey, like the steps still waiting.
+ */
 export const STATUS_LOOK = {
   pending: { tone: 'neutral', icon: 'cooldown' },
   running: { tone: 'info', icon: 'activity' },
@@ -10,7 +13,8 @@ export const STATUS_LOOK = {
   failed: { tone: 'danger', icon: 'x-circle' },
   cancelled: { tone: 'neutral', icon: 'stop' },
   interrupted: { tone: 'warning', icon: 'error' },
-} as const satisfies Record<ExecutionStatus, { tone: string; icon: IconName }>
+  skipped: { tone: 'neutral', icon: 'skip' },
+} as const satisfies Record<StepStatus, { tone: string; icon: IconName }>
 
 /** Still to finish: shown in the monitor, cancellable. */
 export const isActive = (execution: Pick<Execution, 'status'>): boolean => !isFinal(execution.status)
@@ -25,6 +29,12 @@ export function statusRank(status: ExecutionStatus): number {
   return status === 'running' ? 1 : 0
 }
 
+/** A step's status the same way; `skipped` is as final as any end. */
+export const stepRank = (status: StepStatus): number => (status === 'skipped' ? 2 : statusRank(status))
+
+/** A step that started: it has an input, and output or an error to show. */
+export const stepRan = (step: Pick<ExecutionStep, 'status'>): boolean => step.status !== 'pending' && step.status !== 'skipped'
+
 export const parseTime = (iso: string | null): number | null => {
   if (iso === null) return null
   const t = Date.parse(iso)
@@ -32,11 +42,14 @@ export const parseTime = (iso: string | null): number | null => {
 }
 
 /** How long it ran, or has run so far (`now` while running); null before it started. */
-export function elapsedMs(execution: Pick<Execution, 'started_at' | 'finished_at' | 'status'>, now: number): number | null {
+export function elapsedMs(
+  execution: { started_at: string | null; finished_at: string | null; status: StepStatus },
+  now: number,
+): number | null {
   const started = parseTime(execution.started_at)
   if (started === null) return null
   const finished = parseTime(execution.finished_at)
-  return (finished ?? (isFinal(execution.status) ? started : now)) - started
+  return (finished ?? (stepRank(execution.status) === 2 ? started : now)) - started
 }
 
 /** Newest first; the id breaks ties of the same millisecond. */

@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
-import type { Execution, ExecutionsPage, ExecutionUpdateData } from '@shared/executions'
+import type { Execution, ExecutionsPage, ExecutionStep, ExecutionUpdateData } from '@shared/executions'
 import { isFinal } from '@shared/executions'
-import { isActive, newestFirst, statusRank } from '@/lib/execution-status'
+import { isActive, newestFirst, statusRank, stepRank } from '@/lib/execution-status'
 import type { FeedEnvelope } from '@/lib/live-messages'
 
 /**
@@ -32,16 +32,37 @@ function fromUpdate(d: ExecutionUpdateData, timestamp: number): Execution {
   }
 }
 
+const stepKey = (id: number, index: number): string => `${id}:${index}`
+
+/** A workflow run's steps from a REST answer, none of them moved back from what a push already said. */
+function mergeSteps(before: ExecutionStep[], next: ExecutionStep[]): ExecutionStep[] {
+  if (before.length !== next.length) return next
+  return next.map((step, i) => {
+    const old = before[i]
+    return old && stepRank(old.status) > stepRank(step.status) ? old : step
+  })
+}
+
+/** A push names the step that runs now: mark it so before the full record says so. */
+function markRunning(steps: ExecutionStep[], index: number | null): ExecutionStep[] {
+  const step = index === null ? undefined : steps[index]
+  if (!step || step.status !== 'pending') return steps
+  return steps.map((s) => (s === step ? { ...s, status: 'running' } : s))
+}
+
 /**
  * Agent tests and workflow runs this page knows of: the first page of history, older pages on
  * demand, anything fetched by id, and every push on topic `executions`. Live output is kept apart,
- * per execution, as the concatenation of the `output_chunk`s received while it runs.
+ * per execution, as the concatenation of the `output_chunk`s received while it runs (per step of a
+ * workflow run: a chunk's `step_index` says which).
  * Each execution object is replaced, never mutated, so a row re-renders only when its own one changed.
  */
 export const useExecutionsStore = defineStore('executions', () => {
   const byId = shallowRef(new Map<number, Execution>())
   /** Live output per execution while it runs (and after, when the final record has none). */
   const liveOutput = shallowRef(new Map<number, string>())
+  /** The same per workflow step, keyed `id:index`. */
+  const liveStepOutput = shallowRef(new Map<string, string>())
   /** The first page has arrived at least once. */
   const loaded = ref(false)
   const loadError = shallowRef<Error | null>(null)
@@ -66,11 +87,24 @@ export const useExecutionsStore = defineStore('executions', () => {
     return list.value.filter((e) => e.execution_type === 'agent_test' && e.agent_id === agentId)
   }
 
+  /** A workflow's runs, newest first. */
+  function forWorkflow(workflowId: number): Execution[] {
+    return list.value.filter((e) => e.execution_type === 'workflow' && e.workflow_id === workflowId)
+  }
+
   /** What it printed: the final output once there is one, the live output before. */
   function outputOf(id: number): string {
     const e = byId.value.get(id)
     const live = liveOutput.value.get(id) ?? ''
     if (e?.test_output != null && (isFinal(e.status) || e.test_output.length >= live.length)) return e.test_output
+    return live
+  }
+
+  /** What a workflow step printed, the same way. */
+  function stepOutputOf(id: number, index: number): string {
+    const step = byId.value.get(id)?.steps[index]
+    const live = liveStepOutput.value.get(stepKey(id, index)) ?? ''
+    if (step?.output != null && (stepRank(step.status) === 2 || step.output.length >= live.length)) return step.output
     return live
   }
 
@@ -81,7 +115,7 @@ export const useExecutionsStore = defineStore('executions', () => {
   function put(next: Execution): void {
     const before = byId.value.get(next.id)
     if (before && statusRank(before.status) > statusRank(next.status)) return
-    byId.value.set(next.id, next)
+    byId.value.set(next.id, before?.steps.length ? { ...next, steps: mergeSteps(before.steps, next.steps) } : next)
     // A running record that carries what it printed so far (a poll while the live stream is down).
     const live = liveOutput.value.get(next.id) ?? ''
     if (next.test_output && next.test_output.length > live.length && next.test_output.startsWith(live)) {
@@ -121,7 +155,12 @@ export const useExecutionsStore = defineStore('executions', () => {
   function applyMessage(message: FeedEnvelope<'executions'>): number | null {
     const d = message.data
     const before = byId.value.get(d.id)
-    if (d.output_chunk) liveOutput.value.set(d.id, (liveOutput.value.get(d.id) ?? '') + d.output_chunk)
+    if (d.output_chunk && d.step_index !== null && d.step_index !== undefined) {
+      const key = stepKey(d.id, d.step_index)
+      liveStepOutput.value.set(key, (liveStepOutput.value.get(key) ?? '') + d.output_chunk)
+    } else if (d.output_chunk) {
+      liveOutput.value.set(d.id, (liveOutput.value.get(d.id) ?? '') + d.output_chunk)
+    }
     byId.value.set(
       d.id,
       before
@@ -135,12 +174,14 @@ export const useExecutionsStore = defineStore('executions', () => {
             progress: d.progress ?? before.progress,
             test_output: d.output ?? before.test_output,
             error_message: d.error ?? before.error_message,
+            steps: markRunning(before.steps, d.step_index ?? null),
             updated_at: new Date(message.timestamp).toISOString(),
           }
         : fromUpdate(d, message.timestamp),
     )
     triggerRef(byId)
     triggerRef(liveOutput)
+    triggerRef(liveStepOutput)
     return before ? null : d.id
   }
 
@@ -176,6 +217,7 @@ export const useExecutionsStore = defineStore('executions', () => {
   function reset(): void {
     byId.value = new Map()
     liveOutput.value = new Map()
+    liveStepOutput.value = new Map()
     loaded.value = false
     loadError.value = null
     nextCursor.value = null
@@ -186,6 +228,7 @@ export const useExecutionsStore = defineStore('executions', () => {
   return {
     byId,
     liveOutput,
+    liveStepOutput,
     loaded,
     loadError,
     nextCursor,
@@ -193,7 +236,9 @@ export const useExecutionsStore = defineStore('executions', () => {
     active,
     get,
     forAgent,
+    forWorkflow,
     outputOf,
+    stepOutputOf,
     upsert,
     upsertMany,
     replaceFirstPage,
