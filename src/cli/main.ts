@@ -1,6 +1,7 @@
 /**
  * `switchboard` — serve the control room, or ask a running one what its agents are on.
  */
+import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Command, InvalidArgumentError, Option } from 'commander'
@@ -123,9 +124,15 @@ export function createProgram(): Command {
         .env('SWITCHBOARD_EXECUTION_RETENTION_DAYS')
         .argParser(parsePositive),
     )
+    .addOption(new Option('--openhands-url <url>', "an OpenHands server whose conversations are shown beside OpenClaw's").env('SWITCHBOARD_OPENHANDS_URL'))
+    .option('--openhands-api-key-file <file>', 'file holding its API key (or env SWITCHBOARD_OPENHANDS_API_KEY; never on the command line)')
+    .addOption(new Option('--openhands-name <name>', 'agent name its conversations are listed under').env('SWITCHBOARD_OPENHANDS_NAME').default('openhands'))
     .action(async (opts: {
       host: string
       port: number
+      openhandsUrl?: string
+      openhandsApiKeyFile?: string
+      openhandsName: string
       dataDir?: string
       openclawDir?: string[]
       openclawLog?: string[]
@@ -143,6 +150,8 @@ export function createProgram(): Command {
       maxRunningExecutions?: number
       executionRetentionDays?: number
     }) => {
+      let openhandsKey: string | null = process.env.SWITCHBOARD_OPENHANDS_API_KEY ?? null
+      if (opts.openhandsApiKeyFile) openhandsKey = readFileSync(opts.openhandsApiKeyFile, 'utf8').trim()
       const server = await startServer({
         host: opts.host,
         port: opts.port,
@@ -162,6 +171,7 @@ export function createProgram(): Command {
           ...(opts.pingRateLimit !== undefined ? { rateLimitPerSec: opts.pingRateLimit } : {}),
           ...(opts.pingBurst !== undefined ? { rateLimitBurst: opts.pingBurst } : {}),
         },
+        openhands: opts.openhandsUrl ? [{ url: opts.openhandsUrl, apiKey: openhandsKey, name: opts.openhandsName }] : [],
         executions: {
           ...(opts.maxRunningExecutions !== undefined ? { concurrency: Math.floor(opts.maxRunningExecutions) } : {}),
           ...(opts.executionRetentionDays !== undefined ? { retentionDays: opts.executionRetentionDays } : {}),

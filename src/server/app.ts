@@ -19,6 +19,8 @@ import { executionsRoutes } from './routes/executions.routes.js'
 import type { ExecutionService } from './executions/execution-service.js'
 import type { ExecutionsRepository } from './store/executions.repository.js'
 import { workflowsRoutes } from './routes/workflows.routes.js'
+import { conversationsRoutes } from './routes/conversations.routes.js'
+import type { ConversationService } from './conversations/conversation-service.js'
 import type { WorkflowsRepository } from './store/workflows.repository.js'
 import { modelStatusRoutes } from './routes/model-status.routes.js'
 import { systemRoutes } from './routes/system.routes.js'
@@ -34,6 +36,7 @@ declare module 'fastify' {
     executions: ExecutionService
     executionsRepository: ExecutionsRepository
     workflowsRepository: WorkflowsRepository
+    conversations: ConversationService
   }
 }
 
@@ -46,6 +49,7 @@ export interface AppDeps {
   executions: ExecutionService
   executionsRepository: ExecutionsRepository
   workflowsRepository: WorkflowsRepository
+  conversations: ConversationService
   checkToken: (candidate: string | null) => boolean
   version: string
   /** Whether the first full read of every source has finished. */
@@ -79,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('executions', deps.executions)
   app.decorate('executionsRepository', deps.executionsRepository)
   app.decorate('workflowsRepository', deps.workflowsRepository)
+  app.decorate('conversations', deps.conversations)
 
   app.addHook('onRequest', async (req) => {
     if (!needsAuth(req.url) || req.routeOptions.config.agentAuth) return
@@ -123,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(hostsRoutes)
   await app.register(executionsRoutes)
   await app.register(workflowsRoutes)
+  await app.register(conversationsRoutes)
 
   const webRoot = deps.webRoot
   const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'))

@@ -22,6 +22,12 @@ import { normaliseTopic } from './ws/hub.js'
 import { createExecutionsRepository } from './store/executions.repository.js'
 import { createExecutionService } from './executions/execution-service.js'
 import { createWorkflowsRepository } from './store/workflows.repository.js'
+import { createConversationService, type ConversationService } from './conversations/conversation-service.js'
+import { createConversationTasksRepository } from './store/conversation-tasks.repository.js'
+import { createConversationsReader } from './sources/openclaw/conversations.reader.js'
+import { discoverOpenClawStateDirs } from './sources/openclaw/openclaw-discovery.js'
+import { createOpenHandsClient } from './sources/openhands/openhands.client.js'
+import { createOpenHandsPoller, type OpenHandsPoller } from './sources/openhands/openhands.poller.js'
 import { createRunner } from './runners/registry.js'
 import { runWithLimits } from './runners/run-with-limits.js'
 import { poolTopic } from '../shared/agent-hosts.js'
@@ -66,7 +72,16 @@ export interface ServerOptions {
   heartbeat?: HeartbeatOptions
   /** Executions (seed 002). */
   executions?: ExecutionOptions
+  /** OpenHands servers whose conversations are shown beside OpenClaw's (seed 001). Default is none. */
+  openhands?: OpenHandsServerOptions[]
   logger?: Logger
+}
+
+export interface OpenHandsServerOptions {
+  url: string
+  apiKey: string | null
+  /** The agent id its conversations are listed under. Default is `openhands`. */
+  name?: string
 }
 
 export interface ExecutionOptions {
@@ -225,6 +240,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { openclaw: { lookedAt, found: [...byDir].filter(([dir]) => dir).map(([dir, d]) => ({ dir, ...d })) } }
   }
 
+  const conversationReaders = discoverOpenClawStateDirs({ stateDirs: options.openclawDirs ?? [], ...(options.env ? { env: options.env } : {}) }).found.map(
+    (stateDir) => createConversationsReader({ stateDir }),
+  )
+  const conversations: ConversationService = createConversationService({
+    hub,
+    repository: createConversationTasksRepository(store),
+    readers: conversationReaders,
+    log: log.child({ part: 'conversations' }),
+    onRejected: (n) => metrics.ingestRejected.inc({ source: 'openclaw-conversations' }, n),
+  })
+  const openhandsPollers: OpenHandsPoller[] = (options.openhands ?? []).map((o) => {
+    const name = o.name ?? 'openhands'
+    return createOpenHandsPoller({
+      client: createOpenHandsClient({ url: o.url, apiKey: o.apiKey }),
+      onSnapshot: (list) => conversations.setOpenHands(name, list),
+      log: log.child({ source: 'openhands', name }),
+    })
+  })
+
   const app = await buildApp({
     fleet,
     // Store reads see everything folded so far: they wait for the save in flight, if any.
@@ -241,6 +275,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     executions,
     executionsRepository,
     workflowsRepository: createWorkflowsRepository(store),
+    conversations,
     checkToken,
     version,
     isReady: () => ready,
@@ -264,6 +299,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     allowedOrigins: options.allowedOrigins,
     snapshot: (topic) => {
       const t = normaliseTopic(topic)
+      if (t.startsWith('conversation:')) return conversations.snapshot(t)
       const pools = t === 'pool:*' ? hosts.pools().map((p) => p.pool_id) : t.startsWith('pool:') && !t.endsWith(':*') ? [t.slice(5)] : []
       return pools.map((pool) => ({ type: 'initial_metrics' as const, topic: poolTopic(pool), data: hosts.poolMetrics(pool) }))
     },
@@ -289,6 +325,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   saveTimer.unref()
 
   const onBatch = (kind: string) => (batch: IngestBatch) => {
+    // Whatever changed a transcript may have changed a conversation: read them again (debounced).
+    if (ready && batch.events.length > 0) conversations.scheduleRefresh()
     try {
       fleet.apply(batch)
       metrics.ingestEvents.inc({ source: kind }, batch.events.length)
@@ -318,6 +356,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }),
   ).then(async () => {
+    try {
+      await conversations.start()
+    } catch (err) {
+      log.error({ err }, 'reading conversations failed')
+    }
+    // A slow or unreachable OpenHands server must not hold the rest back.
+    for (const p of openhandsPollers) void p.start()
     fleet.setLive(true)
     // The first save can be large; reads of the store (the switch history) wait for it instead.
     void save().then(compactAfterFirstRead)
@@ -345,6 +390,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clearInterval(hostSweep)
       clearInterval(hostTimesTimer)
       clearInterval(pruneTimer)
+      for (const p of openhandsPollers) p.stop()
+      conversations.close()
       await executions.close()
       hosts.dispose()
       await saveHostTimes()

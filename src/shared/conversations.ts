@@ -92,7 +92,7 @@ export const CONVERSATION_POLLING_INTERVALS_MS: Readonly<Record<ConversationStat
 }
 
 /** Where a conversation comes from. */
-export type ConversationSource = 'openclaw' | 'openhands'
+export type ConversationSource = 'openclaw' | 'openhands' | 'agent'
 
 export interface TokenUsage {
   input: number
@@ -187,6 +187,8 @@ export interface ConversationsQuery {
   /** ISO 8601 or epoch ms: only conversations updated at or after this moment. */
   updated_since?: string
   cursor?: string
+  /** Text searched in title, agent, id and current model (case-insensitive). */
+  q?: string
   /** Page size. Default is 50, at most 200. */
   limit?: string
 }

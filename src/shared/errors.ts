@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   SWB_HOST_CREDENTIAL_NOT_FOUND: { status: 404, message: 'No such app key for this agent' },
   SWB_WORKFLOW_NOT_FOUND: { status: 404, message: 'Workflow not found' },
   SWB_WORKFLOW_EXISTS: { status: 409, message: 'A workflow with this name already exists' },
+  SWB_CONVERSATION_NOT_FOUND: { status: 404, message: 'Conversation not found' },
   SWB_ROUTE_NOT_FOUND: { status: 404, message: 'Route not found' },
   SWB_INTERNAL: { status: 500, message: 'Internal server error' },
 } as const

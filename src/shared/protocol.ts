@@ -6,6 +6,7 @@
 import type { AgentModelStatus, ModelError, ModelStatus, ModelSwitchEvent } from './model-status.js'
 import type { AgentOfflineData, HostAgent, InitialMetricsData, MetricsUpdateData } from './agent-hosts.js'
 import type { ExecutionUpdateData } from './executions.js'
+import type { StatusUpdateMessage, TaskTrackingMessage } from './conversations.js'
 
 export const WS_PATH = '/ws'
 export const WS_SUBPROTOCOL = 'switchboard.v1'
@@ -59,6 +60,10 @@ export interface ServerDataMessages {
   host_agent_removed: HostAgentRemovedData
   /** Seed 002, topic `executions`: an execution changed (status, progress, live output). */
   execution_update: ExecutionUpdateData
+  /** Seed 001, topic `conversation:<id>` (and `conversations`): the seed's message as it is. */
+  status_update: StatusUpdateMessage
+  /** Seed 001: a conversation's task list changed (`plan`), or its current list on subscribe (`view`). */
+  task_tracking: TaskTrackingMessage
 }
 
 export interface HostAgentUpdateData {
@@ -115,3 +120,6 @@ export type ClientMessage =
  */
 export const TOPIC_AGENTS = 'agents'
 export const agentTopic = (agentId: string): string => `agent:${agentId}`
+/** `conversations` carries every conversation's messages; `conversation:<id>` one conversation's. */
+export const TOPIC_CONVERSATIONS = 'conversations'
+export const conversationTopic = (conversationId: string): string => `conversation:${conversationId}`

@@ -8,6 +8,8 @@ import { createMetrics } from '../../src/server/http/metrics.js'
 import type { FleetRepository } from '../../src/server/store/fleet.repository.js'
 import type { AgentModelStatus, ModelStatusesResponse } from '../../src/shared/model-status.js'
 import { loadFleet, loadHosts } from '../helpers/in-process.js'
+import { createConversationService } from '../../src/server/conversations/conversation-service.js'
+import { createConversationTasksRepository } from '../../src/server/store/conversation-tasks.repository.js'
 import { createWorkflowsRepository } from '../../src/server/store/workflows.repository.js'
 import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
 import { createExecutionService } from '../../src/server/executions/execution-service.js'
@@ -56,6 +58,7 @@ beforeAll(async () => {
     executions,
     executionsRepository,
     workflowsRepository: createWorkflowsRepository(hosts.store),
+    conversations: createConversationService({ hub: loaded.hub, repository: createConversationTasksRepository(hosts.store), readers: [], log: console }),
     checkToken: createTokenCheck(TOKEN),
     version: '9.9.9',
     isReady: () => true,

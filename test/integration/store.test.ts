@@ -9,6 +9,7 @@ import { createFleetRepository } from '../../src/server/store/fleet.repository.j
 import { createHostRepository } from '../../src/server/store/host.repository.js'
 import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
 import { createWorkflowsRepository } from '../../src/server/store/workflows.repository.js'
+import { createConversationTasksRepository } from '../../src/server/store/conversation-tasks.repository.js'
 import { createAgentFacts } from '../../src/server/core/agent-facts.js'
 import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
 import { removeTempDirs, tempDir } from '../helpers/test-server.js'
@@ -214,6 +215,21 @@ for (const dialect of dialects) {
       await executions.insert({ execution_type: 'workflow', agent_id: null, workflow_id: b.id + 1, runner: null, test_input: '', started_by: null, meta: null }, 21)
       expect((await executions.list({ workflowId: b.id, limit: 10 })).map((e) => e.id)).toEqual([run.id])
       expect(run.progress).toBe(0)
+      await store.close()
+    })
+
+    it('keeps the task lists agents post, one per conversation', async () => {
+      const store = await open(dialect)
+      const repo = createConversationTasksRepository(store)
+      const task = { id: 't1', title: 'Plan', status: 'todo' as const, notes: '', updated_at: '2026-11-22T00:00:00.000Z', source: 'api' as const, outcome: null }
+      await repo.put({ conversationId: 'c1', agentId: 'main', tasks: [task], result: null, createdAt: 1, updatedAt: 1 })
+      await repo.put({ conversationId: 'c1', agentId: 'main', tasks: [{ ...task, status: 'done' }], result: 'ok', createdAt: 5, updatedAt: 5 })
+      await repo.put({ conversationId: 'c2', agentId: 'w', tasks: [], result: null, createdAt: 2, updatedAt: 2 })
+      const all = (await repo.loadAll()).sort((a, b) => a.conversationId.localeCompare(b.conversationId))
+      expect(all).toEqual([
+        { conversationId: 'c1', agentId: 'main', tasks: [{ ...task, status: 'done' }], result: 'ok', createdAt: 1, updatedAt: 5 },
+        { conversationId: 'c2', agentId: 'w', tasks: [], result: null, createdAt: 2, updatedAt: 2 },
+      ])
       await store.close()
     })
   })

@@ -114,6 +114,8 @@ export interface ConversationsFilter {
   statuses: ConversationStatus[] | null
   /** Epoch ms. */
   updatedSince: number | null
+  /** Lower-cased text searched in title, agent, id and current model. */
+  q: string | null
   after: { updatedAt: number; id: string } | null
   limit: number
 }
@@ -164,8 +166,13 @@ export function parseConversationsQuery(query: ConversationsQuery): ParsedQuery 
     limit = /^\d+$/.test(query.limit) ? Number(query.limit) : NaN
     if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) return { ok: false, field: 'limit', reason: `an integer from 1 to ${MAX_PAGE_SIZE}` }
   }
+  let q: string | null = null
+  if (query.q !== undefined && query.q.trim() !== '') {
+    if (query.q.length > 200) return { ok: false, field: 'q', reason: 'at most 200 characters' }
+    q = query.q.trim().toLowerCase()
+  }
   const agent = query.agent !== undefined && query.agent !== '' ? query.agent : null
-  return { ok: true, filter: { agent, statuses, updatedSince, after, limit } }
+  return { ok: true, filter: { agent, statuses, updatedSince, q, after, limit } }
 }
 
 function newestFirst(a: { updatedAt: number; id: string }, b: { updatedAt: number; id: string }): number {
@@ -179,6 +186,11 @@ export function pageConversations(conversations: readonly ConversationInfo[], fi
       if (filter.agent !== null && c.agent_id !== filter.agent) return false
       if (filter.statuses !== null && !filter.statuses.includes(c.status)) return false
       if (filter.updatedSince !== null && updatedAt < filter.updatedSince) return false
+      if (filter.q !== null) {
+        const q = filter.q
+        const hay = [c.title, c.agent_id, c.conversation_id, c.current_model ?? '', c.session_key ?? '']
+        if (!hay.some((h) => h.toLowerCase().includes(q))) return false
+      }
       return true
     })
     .sort(newestFirst)

@@ -100,6 +100,16 @@ export interface WorkflowTable {
   updated_at: number
 }
 
+/** Task lists agents posted for a conversation (seed 001): `tasks` is the JSON of `Task[]`. */
+export interface ConversationTaskTable {
+  conversation_id: string
+  agent_id: string
+  tasks: string
+  result: string | null
+  created_at: number
+  updated_at: number
+}
+
 export interface Database {
   ingest_checkpoints: CheckpointTable
   agent_snapshots: AgentSnapshotTable
@@ -110,6 +120,7 @@ export interface Database {
   executions: ExecutionTable
   agent_runners: AgentRunnerTable
   workflows: WorkflowTable
+  conversation_tasks: ConversationTaskTable
 }
 
 export type Dialect = 'sqlite' | 'postgres'

@@ -145,5 +145,21 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropTable('workflows').execute()
       },
     },
+    '0006_conversation_tasks': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('conversation_tasks')
+          .addColumn('conversation_id', 'text', (c) => c.primaryKey())
+          .addColumn('agent_id', 'text', (c) => c.notNull())
+          .addColumn('tasks', 'text', (c) => c.notNull())
+          .addColumn('result', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('conversation_tasks').execute()
+      },
+    },
   }
 }

@@ -67,7 +67,7 @@ export interface Hub {
 }
 
 /** Topic aliases: a subscription to the left receives every topic matching the right. */
-const ALIASES: Record<string, string> = { agents: 'agent:*', pools: 'pool:*' }
+const ALIASES: Record<string, string> = { agents: 'agent:*', pools: 'pool:*', conversations: 'conversation:*' }
 
 export function normaliseTopic(topic: string): string {
   return ALIASES[topic] ?? topic
