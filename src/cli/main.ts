@@ -23,6 +23,7 @@ import {
   type AgentsContext,
 } from './agents.command.js'
 import { createHostAgentsClient } from './host-agents.client.js'
+import { runConversationsList, runConversationsShow } from './conversations.command.js'
 import {
   runWorkflowsCreate,
   runWorkflowsDelete,
@@ -373,6 +374,29 @@ export function createProgram(): Command {
     ...(opts.step ? { step: opts.step } : {}),
     ...(opts.continueOnFailure ? { continueOnFailure: opts.continueOnFailure } : {}),
   })
+
+  const conversations = program.command('conversations').description('Agent sessions with their status (seed 001), turns and task lists')
+  clientOptions(conversations.command('list', { isDefault: true }))
+    .description('Conversations, most recently updated first')
+    .option('--agent <id>', "only this agent's")
+    .option('--status <list>', 'only these statuses, e.g. running,starting')
+    .option('--search <text>', 'text in title, agent, id or model')
+    .option('--limit <n>', 'at most this many (1–200)', parsePositive)
+    .option('--json', 'print the raw JSON')
+    .action(async (opts: AgentsOpts & { agent?: string; status?: string; search?: string; limit?: number }) => {
+      process.exitCode = await runConversationsList(workflowsContext(opts), {
+        ...(opts.agent ? { agent: opts.agent } : {}),
+        ...(opts.status ? { status: opts.status } : {}),
+        ...(opts.search ? { q: opts.search } : {}),
+        ...(opts.limit ? { limit: Math.min(200, Math.floor(opts.limit)) } : {}),
+      })
+    })
+  clientOptions(conversations.command('show <id>'))
+    .description('One conversation: status and why, each turn with the models it tried, tokens and cost, its task list')
+    .option('--json', 'print the raw JSON')
+    .action(async (id: string, opts: AgentsOpts) => {
+      process.exitCode = await runConversationsShow(workflowsContext(opts), id)
+    })
 
   workflowsCommand('list', 'Workflows: id, name, steps and their agents').action(async (opts: AgentsOpts) => {
     process.exitCode = await runWorkflowsList(workflowsContext(opts))

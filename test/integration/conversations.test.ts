@@ -4,6 +4,7 @@
  * heartbeat credentials, the seed's `status_update` and `task_tracking` on a real WebSocket as a
  * transcript grows, and an OpenHands server's conversations beside OpenClaw's.
  */
+import { spawn } from 'node:child_process'
 import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +12,7 @@ import WebSocket from 'ws'
 import type { ConversationDetail, ConversationsPage, StatusUpdateMessage, TaskTrackingMessage } from '../../src/shared/conversations.js'
 import type { ServerMessage } from '../../src/shared/protocol.js'
 import { startFakeOpenHands, type FakeOpenHands } from '../helpers/openhands-server.js'
-import { copyFixture, removeTempDirs, startServer, waitFor, type ServerProcess } from '../helpers/test-server.js'
+import { copyFixture, removeTempDirs, repoRoot, startServer, waitFor, type ServerProcess } from '../helpers/test-server.js'
 import { turnLines } from '../helpers/transcript-lines.js'
 
 
@@ -143,6 +144,36 @@ describe('one conversation', () => {
     const { body } = await call<ConversationDetail>(current, 'GET', '/api/conversations/oh-1')
     expect(body).toMatchObject({ source: 'openhands', agent_id: 'openhands', status: 'RUNNING', runtime_status: 'RUNNING', title: 'Fix the login bug', status_inferred: false, runs: [] })
     expect(JSON.stringify(body)).not.toContain('sk-secret')
+  })
+})
+
+describe('switchboard conversations (the CLI)', () => {
+  const cli = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'switchboard.js'), 'conversations', ...args, '--url', current.url, '--token', current.token])
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      child.on('exit', (code) => resolve({ code, out, err }))
+    })
+
+  it('lists with filters and shows one conversation turn by turn', async () => {
+    const list = await cli(['--agent', 'main'])
+    expect(list.code).toBe(0)
+    expect(list.out).toMatch(/^STATUS +AGENT +TITLE +MODEL +MSGS +COST +ACTIVE +ID\nSTOPPED +main +hello +backup\/mock-fallback +14 +\$0\.0054 /)
+    const id = list.out.trim().split(/\s+/).pop()!
+    const show = await cli(['show', id])
+    expect(show.code).toBe(0)
+    expect(show.out).toContain('STOPPED / IDLE — idle')
+    expect(show.out.match(/^ +\d+\. /gm)).toHaveLength(6)
+    expect(show.out).toContain('  1. 2026-11-22T10:41:09.126Z  failed      mock/mock-primary ✗ → mock/mock-timeout ✗  [timeout]  0 tok —\n')
+    expect(show.out).toMatch(/ 3\. \S+ +succeeded +mock\/mock-primary ✗ → mockauth\/mock-auth ✗ → backup\/mock-fallback ✓ +\[auth 401\] +1290 tok \$0\.0013\n/)
+    const missing = await cli(['show', 'nope'])
+    expect([missing.code, missing.err]).toEqual([1, 'switchboard: 404 SWB_CONVERSATION_NOT_FOUND: No conversation "nope"\n'])
+    const bad = await cli(['--status', 'paused'])
+    expect(bad.code).toBe(1)
+    expect(bad.err).toContain('SWB_REQUEST_INVALID')
   })
 })
 
