@@ -356,13 +356,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
     }),
   ).then(async () => {
-    try {
-      await conversations.start()
-    } catch (err) {
-      log.error({ err }, 'reading conversations failed')
-    }
-    // A slow or unreachable OpenHands server must not hold the rest back.
-    for (const p of openhandsPollers) void p.start()
     fleet.setLive(true)
     // The first save can be large; reads of the store (the switch history) wait for it instead.
     void save().then(compactAfterFirstRead)
@@ -370,6 +363,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Views restored from the store were judged at an earlier time: judge them again now.
     setImmediate(() => fleet.tick())
     log.info({ agents: fleet.agentCount, events: fleet.stats.events, rejected: fleet.stats.rejected }, 'initial read finished')
+    // Conversations are read after the model statuses are served: on a large install their first
+    // read takes a while, and it must not hold the dashboard back. A slow or unreachable OpenHands
+    // server must not either.
+    for (const p of openhandsPollers) void p.start()
+    conversations.start().then(
+      () => log.info({ conversations: conversations.size, ms: Math.round(conversations.lastReadMs) }, 'conversations read'),
+      (err: unknown) => log.error({ err }, 'reading conversations failed'),
+    )
   })
 
   const dashboardUrl = `${url}/#/?token=${token}`

@@ -22,4 +22,11 @@ export interface HealthResponse {
     rejected: number
     agents: number
   }
+  conversations: {
+    /** The first read of every session has finished (it starts once `ingest` is ready). */
+    ready: boolean
+    count: number
+    /** Milliseconds the last read of OpenClaw sessions took. */
+    lastReadMs: number
+  }
 }

@@ -5,9 +5,11 @@
  * seed's table allows), a change of task list as `task_tracking`, on topic `conversation:<id>`
  * (which `conversations` subscribers receive too).
  *
- * OpenClaw data is read again when the OpenClaw source reports a change (debounced), when a status
- * would change by the passage of time alone (one timer, at the earliest such moment), and every
- * 30 s as a safety net for changes no watcher reports (a transcript archived, a database replaced).
+ * OpenClaw data is read again when the OpenClaw source reports a change, when a status would change
+ * by the passage of time alone (one timer, at the earliest such moment), and every 30 s as a safety
+ * net for changes no watcher reports (a transcript archived, a database replaced). A changed session
+ * is read again whole, so reads are spaced by at least three times the last one took (and 250 ms):
+ * on a large install conversations lag a little instead of taking the CPU from everything else.
  */
 import type {
   ConversationDetail,
@@ -68,6 +70,12 @@ export interface ConversationService {
   /** Messages a new subscriber of a topic gets at once: the task list of `conversation:<id>`. */
   snapshot(topic: string): { type: 'task_tracking'; topic: string; data: ReturnType<typeof taskTrackingMessage> }[]
   readonly size: number
+  /** The first read is done. */
+  readonly ready: boolean
+  /** Resolves when the first read is done, or after `timeoutMs`, whichever comes first. */
+  whenReady(timeoutMs: number): Promise<void>
+  /** Milliseconds the last OpenClaw read took. */
+  readonly lastReadMs: number
   close(): void
 }
 
@@ -171,11 +179,16 @@ export function createConversationService(options: ConversationServiceOptions): 
   const posted = new Map<string, PostedTaskList>()
   let entries = new Map<string, Entry>()
   let started = false
+  let markReady: () => void = () => {}
+  const readyPromise = new Promise<void>((r) => (markReady = r))
   let debounce: NodeJS.Timeout | null = null
   let statusTimer: NodeJS.Timeout | null = null
   let safetyTimer: NodeJS.Timeout | null = null
   let refreshing: Promise<void> | null = null
   let again = false
+  /** How long the last OpenClaw read took, and when the next one may start. */
+  let lastReadMs = 0
+  let nextReadAt = 0
   const duplicates = new Set<string>()
   const forcedLogged = new Set<string>()
 
@@ -267,7 +280,12 @@ export function createConversationService(options: ConversationServiceOptions): 
     refreshing = (async () => {
       do {
         again = false
+        const wait = nextReadAt - now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        const t0 = performance.now()
         await readOpenClaw()
+        lastReadMs = performance.now() - t0
+        nextReadAt = now() + Math.max(250, 3 * lastReadMs)
         rebuild(!started)
       } while (again)
     })().finally(() => {
@@ -281,16 +299,17 @@ export function createConversationService(options: ConversationServiceOptions): 
       for (const l of await repository.loadAll()) posted.set(l.conversationId, l)
       await refresh()
       started = true
+      markReady()
       safetyTimer = setInterval(() => void refresh(), refreshEveryMs)
       safetyTimer.unref()
     },
 
     scheduleRefresh() {
-      if (debounce) return
+      if (debounce || !started) return
       debounce = setTimeout(() => {
         debounce = null
         void refresh()
-      }, 200)
+      }, 100)
       debounce.unref()
     },
 
@@ -345,6 +364,22 @@ export function createConversationService(options: ConversationServiceOptions): 
 
     get size() {
       return entries.size
+    },
+    get ready() {
+      return started
+    },
+    whenReady(timeoutMs) {
+      if (started) return Promise.resolve()
+      return new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, timeoutMs)
+        void readyPromise.then(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    },
+    get lastReadMs() {
+      return lastReadMs
     },
 
     close() {

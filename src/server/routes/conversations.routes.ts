@@ -21,13 +21,18 @@ const notFound = (id: string): AppError => new AppError('SWB_CONVERSATION_NOT_FO
 export const conversationsRoutes: FastifyPluginAsync = async (app) => {
   const conversations = app.conversations
 
+  // Until the first read is done, wait for it (a little) rather than answer an empty list.
+  const FIRST_READ_WAIT_MS = 10_000
+
   app.get<{ Querystring: ConversationsQuery }>('/api/conversations', async (req) => {
+    await conversations.whenReady(FIRST_READ_WAIT_MS)
     const r = conversations.list(req.query)
     if (!r.ok) throw new AppError('SWB_REQUEST_INVALID', `${r.field}: ${r.reason}`, { field: r.field })
     return r.page
   })
 
   app.get<{ Params: { id: string } }>('/api/conversations/:id', async (req) => {
+    await conversations.whenReady(FIRST_READ_WAIT_MS)
     const c = conversations.get(req.params.id)
     if (!c) throw notFound(req.params.id)
     return c
@@ -40,6 +45,7 @@ export const conversationsRoutes: FastifyPluginAsync = async (app) => {
       config: { agentAuth: true },
       // As for heartbeats: who is posting is settled before the body is read.
       onRequest: async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
+        await conversations.whenReady(FIRST_READ_WAIT_MS)
         const claimed = header(req, AGENT_ID_HEADER)
         const owner = conversations.ownerOf(req.params.id)
         const agentId = claimed ?? owner

@@ -1,6 +1,6 @@
 /** Health, metrics and what the sources looked at. */
 import type { FastifyPluginAsync } from 'fastify'
-import type { SourcesResponse } from '../../shared/api.js'
+import type { HealthResponse, SourcesResponse } from '../../shared/api.js'
 
 export interface SystemRoutesOptions {
   version: string
@@ -9,7 +9,7 @@ export interface SystemRoutesOptions {
 }
 
 export const systemRoutes: FastifyPluginAsync<SystemRoutesOptions> = async (app, opts) => {
-  app.get('/healthz', async () => {
+  app.get('/healthz', async (): Promise<HealthResponse> => {
     const s = app.fleet.stats
     return {
       status: 'ok',
@@ -22,6 +22,7 @@ export const systemRoutes: FastifyPluginAsync<SystemRoutesOptions> = async (app,
         rejected: s.rejected,
         agents: app.fleet.agentCount,
       },
+      conversations: { ready: app.conversations.ready, count: app.conversations.size, lastReadMs: Math.round(app.conversations.lastReadMs) },
     }
   })
 
