@@ -9,6 +9,7 @@ import type {
   PoolsResponse,
   UpdateHostAgentRequest,
 } from '@shared/agent-hosts'
+import type { ConversationDetail, ConversationsPage, ConversationStatus } from '@shared/conversations'
 import type { ErrorBody, ErrorCode } from '@shared/errors'
 import type {
   Execution,
@@ -36,6 +37,20 @@ export interface ExecutionsQuery {
   agent_id?: string
   /** Runs of one workflow. */
   workflow_id?: number
+  q?: string
+  /** `next_cursor` of the previous page. */
+  cursor?: string
+  limit?: number
+}
+
+/** Filters of `GET /api/conversations`; every one is optional. */
+export interface ConversationsListQuery {
+  agent?: string
+  /** Any of these statuses. */
+  status?: ConversationStatus[]
+  /** ISO 8601: only conversations updated at or after it. */
+  updated_since?: string
+  /** Searched in title, agent, id and model. */
   q?: string
   /** `next_cursor` of the previous page. */
   cursor?: string
@@ -104,6 +119,10 @@ export interface HttpClient {
   /** Rejects with 404 `SWB_RUNNER_NOT_CONFIGURED` while the agent has none. */
   agentRunner(agentId: string, signal?: AbortSignal): Promise<AgentRunner>
   saveAgentRunner(agentId: string, runner: AgentRunner): Promise<AgentRunner>
+  /** Conversations (seed 001), newest update first. */
+  conversations(query?: ConversationsListQuery, signal?: AbortSignal): Promise<ConversationsPage>
+  /** Rejects with 404 `SWB_CONVERSATION_NOT_FOUND` for an id the server does not know. */
+  conversation(id: string, signal?: AbortSignal): Promise<ConversationDetail>
   /** Workflows (seed 002), ordered by name. */
   workflows(signal?: AbortSignal): Promise<WorkflowsList>
   workflow(id: number, signal?: AbortSignal): Promise<Workflow>
@@ -203,6 +222,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     startAgentTest: (agentId, body) => request<Execution>('POST', `${agentPath(agentId)}/test`, { body }),
     agentRunner: (agentId, signal) => get<AgentRunner>(`${agentPath(agentId)}/runner`, signal),
     saveAgentRunner: (agentId, body) => request<AgentRunner>('PUT', `${agentPath(agentId)}/runner`, { body }),
+    conversations: (query = {}, signal) =>
+      get<ConversationsPage>(`/api/conversations${queryString({ ...query, status: query.status?.join(',') })}`, signal),
+    conversation: (id, signal) => get<ConversationDetail>(`/api/conversations/${encodeURIComponent(id)}`, signal),
     workflows: (signal) => get<WorkflowsList>('/api/workflows', signal),
     workflow: (id, signal) => get<Workflow>(workflowPath(id), signal),
     createWorkflow: (body) => request<Workflow>('POST', '/api/workflows', { body }),

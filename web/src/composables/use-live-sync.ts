@@ -2,13 +2,14 @@ import { computed, effectScope, getCurrentScope, onScopeDispose, ref, watch } fr
 import type { ComputedRef, Ref } from 'vue'
 import { TOPIC_POOLS } from '@shared/agent-hosts'
 import { EXECUTIONS_TOPIC } from '@shared/executions'
-import { TOPIC_AGENTS } from '@shared/protocol'
+import { TOPIC_AGENTS, TOPIC_CONVERSATIONS } from '@shared/protocol'
 import type { HttpClient } from '@/api/http-client'
 import { ApiError } from '@/api/http-client'
-import type { WsClient } from '@/api/ws-client'
+import type { WsClient, WsStatus } from '@/api/ws-client'
 import { createWsClient } from '@/api/ws-client'
 import type { Feed, FeedEnvelope } from '@/lib/live-messages'
 import { feedOf } from '@/lib/live-messages'
+import { useConversationsStore } from '@/stores/conversations.store'
 import { useExecutionsStore } from '@/stores/executions.store'
 import { useFleetStore } from '@/stores/fleet.store'
 import { useHostsStore } from '@/stores/hosts.store'
@@ -59,6 +60,8 @@ export interface LiveSync {
   refresh: () => Promise<void>
   /** Skips the reconnect backoff. */
   reconnectNow: () => void
+  /** The WebSocket client's own state (phase, attempts, retry time), for pages that show it in detail. */
+  socket: Readonly<WsStatus>
   /** Loads a pool's last hour once; live messages extend it from then on. */
   ensurePoolHistory: (poolId: string) => Promise<void>
 }
@@ -189,6 +192,24 @@ function createExecutionsFeed(http: HttpClient): LiveFeed<'executions'> {
   }
 }
 
+/**
+ * Conversations (seed 001) are not part of the 5-second poll: each page polls what it shows at the
+ * interval its statuses ask for (see `useConversationList`, `useConversation`). Pushes are applied
+ * at once and tell those pages to fetch what a push does not carry.
+ */
+function createConversationsFeed(): LiveFeed<'conversations'> {
+  const conversations = useConversationsStore()
+  return {
+    refresh: () => Promise.resolve(),
+    apply(message) {
+      conversations.applyEvent(message.data)
+    },
+    afterGap() {
+      conversations.invalidateAll()
+    },
+  }
+}
+
 interface Shared {
   api: LiveSync
   stop: () => void
@@ -215,6 +236,7 @@ function createSync(): Shared {
       fleet: createFleetFeed(session.http, loadError),
       hosts: hostsFeed.feed,
       executions: createExecutionsFeed(session.http),
+      conversations: createConversationsFeed(),
     }
     const feedList = Object.values(feeds) as LiveFeed<Feed>[]
 
@@ -245,7 +267,7 @@ function createSync(): Shared {
 
     const ws: WsClient = createWsClient({
       getToken: () => session.token,
-      topics: [TOPIC_AGENTS, TOPIC_POOLS, EXECUTIONS_TOPIC],
+      topics: [TOPIC_AGENTS, TOPIC_POOLS, EXECUTIONS_TOPIC, TOPIC_CONVERSATIONS],
       handlers: {
         onMessage: (message) => {
           const name = feedOf(message.type)
@@ -340,6 +362,7 @@ function createSync(): Shared {
       connection,
       refresh,
       reconnectNow: () => ws.reconnectNow(),
+      socket: ws.status,
       ensurePoolHistory,
     }
     return result
@@ -368,6 +391,7 @@ export function useLiveSync(): LiveSync {
         useHostsStore().reset()
         useExecutionsStore().reset()
         useWorkflowsStore().reset()
+        useConversationsStore().reset()
       }
     })
   }

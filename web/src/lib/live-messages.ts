@@ -16,6 +16,8 @@ export const MESSAGE_FEED = {
   host_agent_update: 'hosts',
   host_agent_removed: 'hosts',
   execution_update: 'executions',
+  status_update: 'conversations',
+  task_tracking: 'conversations',
 } as const satisfies Record<ServerDataType, string>
 
 export type Feed = (typeof MESSAGE_FEED)[ServerDataType]
