@@ -122,8 +122,22 @@ export interface ConversationRun {
   /** Tokens of the run's answers, all kinds together. */
   tokens: number
   cost_usd: number
+  /** Every model attempt of the run, oldest first (`started`: begun, no outcome written yet). */
+  attempts: ConversationAttempt[]
   /** The last failure of the run, if any. */
   last_error: { reason: string; message: string | null; http_status: number | null } | null
+}
+
+export interface ConversationAttempt {
+  /** `provider/model`. */
+  model: string
+  /** ISO 8601. */
+  at: string
+  outcome: 'started' | 'succeeded' | 'failed' | 'aborted'
+  /** Why it failed (`rate_limit`, `timeout`, `auth`…), when it did and the data says. */
+  reason: string | null
+  http_status: number | null
+  message: string | null
 }
 
 /**
@@ -169,6 +183,8 @@ export interface ConversationInfo {
 export interface ConversationDetail extends ConversationInfo {
   runs: ConversationRun[]
   tasks: Task[]
+  /** The summary the agent posted with its task list (`result`), if any. */
+  task_result: string | null
 }
 
 /** `GET /api/conversations`, newest update first. */

@@ -227,17 +227,20 @@ describe('conversations', () => {
 
     // Turn 1: the primary, then five timeouts; nothing answered, nothing spent.
     expect(await chainOf(0)).toEqual(['mock/mock-primary:failed', 'mock/mock-timeout:failed'])
-    expect(await text(turns.nth(0).getByTestId('chain-error'))).toBe('Timeout')
+    // Each failed model says why it failed: the primary was rate-limited, the next one timed out.
+    const errorsOf = async (i: number) => (await turns.nth(i).getByTestId('chain-error').allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim())
+    expect(await errorsOf(0)).toEqual(['Rate limit 429', 'Timeout'])
     expect(await text(turns.nth(0).getByTestId('run-failed-attempts'))).toContain('6 failed attempts')
     expect(await text(turns.nth(0).getByTestId('run-duration'))).toBe('57s')
     expect(await text(turns.nth(0).getByTestId('run-started'))).toBe('10:41:09 → 10:42:06')
     expect(await text(turns.nth(0).getByTestId('run-tokens'))).toBe('0 tokens')
     // Turn 2: the primary, then a rejected key.
     expect(await chainOf(1)).toEqual(['mock/mock-primary:failed', 'mock/mock-auth:failed'])
-    expect(await text(turns.nth(1).getByTestId('chain-error'))).toBe('Auth 401')
+    expect(await errorsOf(1)).toEqual(['Rate limit 429', 'Auth 401'])
     // Turns 3–5: primary and auth failed, the fallback answered; each answer 1,290 tokens at $0.00135.
     for (const i of [2, 3, 4]) {
       expect(await chainOf(i)).toEqual(['mock/mock-primary:failed', 'mockauth/mock-auth:failed', 'backup/mock-fallback:answered'])
+      expect(await errorsOf(i)).toEqual(['Rate limit 429', 'Auth 401'])
       expect(await text(turns.nth(i).getByTestId('run-outcome'))).toBe('Answered')
       expect(await text(turns.nth(i).getByTestId('run-tokens'))).toBe('1,290 tokens')
       expect(await text(turns.nth(i).getByTestId('run-cost'))).toBe('$0.00135')

@@ -135,15 +135,20 @@ export function fromOpenHands(agentId: string, c: OpenHandsConversation, now: nu
   }
 }
 
-/** A conversation only an agent's posts tell of: its status follows its task list. */
+/**
+ * A conversation only an agent's posts tell of: its status follows its task list — nothing begun
+ * yet (all `todo`) is STARTING, all `done` is STOPPED, anything else (a task in progress, or some
+ * done and some left) is RUNNING. Its title is the first task's, which stays put while the tasks
+ * move on.
+ */
 export function fromPostedList(l: PostedTaskList): ConversationInfo {
-  const working = l.tasks.some((t) => t.status === 'in_progress')
   const allDone = l.tasks.length > 0 && l.tasks.every((t) => t.status === 'done')
-  const status: ConversationStatus = working ? 'RUNNING' : allDone ? 'STOPPED' : 'STARTING'
-  const current = l.tasks.find((t) => t.status === 'in_progress') ?? l.tasks[0]
+  const begun = l.tasks.some((t) => t.status !== 'todo')
+  const working = begun && !allDone
+  const status: ConversationStatus = allDone ? 'STOPPED' : working ? 'RUNNING' : 'STARTING'
   return {
     conversation_id: l.conversationId,
-    title: l.result ?? current?.title ?? l.conversationId,
+    title: l.tasks[0]?.title ?? l.conversationId,
     status,
     runtime_status: working ? 'RUNNING' : allDone ? 'IDLE' : 'STARTING',
     status_reason: working ? 'run_in_progress' : allDone ? 'idle' : 'session_created',
@@ -329,7 +334,7 @@ export function createConversationService(options: ConversationServiceOptions): 
     get(id) {
       const e = entries.get(id)
       if (!e) return null
-      return { ...e.info, runs: e.runs, tasks: tasksOf(id, e.ownTasks) }
+      return { ...e.info, runs: e.runs, tasks: tasksOf(id, e.ownTasks), task_result: posted.get(id)?.result ?? null }
     },
 
     ownerOf(id) {

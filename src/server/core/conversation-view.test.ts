@@ -94,6 +94,12 @@ describe('conversation view', () => {
         failed_attempts: 1,
         tokens: 1290,
         cost_usd: 0.001346,
+        attempts: [
+          { model: 'mock/mock-primary', at: '2026-11-22T10:40:10.000Z', outcome: 'started', reason: null, http_status: null, message: null },
+          { model: 'mock/mock-primary', at: '2026-11-22T10:40:11.000Z', outcome: 'failed', reason: 'rate_limit', http_status: 429, message: '429 Rate limit' },
+          { model: 'backup/mock-fallback', at: '2026-11-22T10:40:12.000Z', outcome: 'started', reason: null, http_status: null, message: null },
+          { model: 'backup/mock-fallback', at: '2026-11-22T10:40:30.000Z', outcome: 'succeeded', reason: null, http_status: null, message: null },
+        ],
         last_error: { reason: 'rate_limit', message: '429 Rate limit', http_status: 429 },
       },
       archived_at: null,

@@ -51,6 +51,7 @@ export function toConversationRun(run: RunFact): ConversationRun {
     answered_by: run.answeredBy,
     models_tried: tried,
     failed_attempts: failures.length,
+    attempts: run.attempts.map((a) => ({ model: a.model, at: iso(a.at), outcome: a.outcome, reason: a.reason, http_status: a.httpStatus, message: a.message })),
     tokens: run.tokens,
     cost_usd: money(run.costUsd),
     last_error: last ? { reason: last.reason ?? (last.outcome === 'aborted' ? 'aborted' : 'unknown'), message: last.message, http_status: last.httpStatus } : null,
@@ -103,7 +104,7 @@ export function toConversationDetail(
   tasks: Task[],
   options: ConversationViewOptions = {},
 ): ConversationDetail {
-  return { ...toConversationInfo(facts, judgement, options), runs: facts.runs.map(toConversationRun), tasks: [...tasks] }
+  return { ...toConversationInfo(facts, judgement, options), runs: facts.runs.map(toConversationRun), tasks: [...tasks], task_result: null }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -224,7 +224,7 @@ export function useConversation(id: Readonly<Ref<string>>): ConversationView {
 
   return {
     conversation,
-    taskResult: computed(() => store.taskResults.get(id.value) ?? null),
+    taskResult: computed(() => store.taskResults.get(id.value) ?? store.details.get(id.value)?.task_result ?? null),
     notFound,
     loadError,
     reload: fetchOne,

@@ -71,14 +71,14 @@ export function runDurationMs(run: Pick<ConversationRun, 'started_at' | 'ended_a
 export interface ChainLink {
   model: string
   outcome: 'answered' | 'failed' | 'pending'
-  /** The run's last failure, shown on the model it happened to (the last one that failed). */
+  /** Why that model failed: its own last failed attempt (the run's last failure when attempts are not sent). */
   error: ConversationRun['last_error']
 }
 
 /**
  * The models a run tried, in order, as a chain: every model before the one that answered failed;
  * when nothing answered, all of them failed (or the last is still being tried while the run goes on).
- * The run records only its last failure, so only that link carries a reason.
+ * Each failed model carries the reason of its own last failed attempt.
  */
 export function fallbackChain(run: ConversationRun): ChainLink[] {
   const answered = run.answered_by === null ? -1 : run.models_tried.indexOf(run.answered_by)
@@ -88,9 +88,17 @@ export function fallbackChain(run: ConversationRun): ChainLink[] {
     if (answered < 0 && run.outcome === null && i === last) return { model, outcome: 'pending', error: null }
     return { model, outcome: 'failed', error: null }
   })
-  const failed = links.filter((l) => l.outcome === 'failed')
-  const lastFailed = failed[failed.length - 1]
-  if (lastFailed) lastFailed.error = run.last_error
+  const attempts = run.attempts ?? []
+  for (const link of links) {
+    if (link.outcome !== 'failed') continue
+    const own = attempts.filter((a) => a.model === link.model && (a.outcome === 'failed' || a.outcome === 'aborted')).pop()
+    if (own) link.error = { reason: own.reason ?? (own.outcome === 'aborted' ? 'aborted' : 'unknown'), message: own.message, http_status: own.http_status }
+  }
+  if (attempts.length === 0) {
+    const failed = links.filter((l) => l.outcome === 'failed')
+    const lastFailed = failed[failed.length - 1]
+    if (lastFailed) lastFailed.error = run.last_error
+  }
   return links
 }
 

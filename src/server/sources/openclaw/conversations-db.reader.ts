@@ -15,7 +15,7 @@ import { emptyTokens } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
 import { errorText, isObject, num, str, type JsonObject } from './record-fields.js'
-import { createSessionScanner, type SessionScanResult } from './session-scan.js'
+import { createSessionScanner, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 export interface ConversationsDbReaderOptions {
   agentId: string
@@ -23,6 +23,20 @@ export interface ConversationsDbReaderOptions {
 }
 
 type Row = Record<string, unknown>
+
+/** A session's scanner, kept between reads so that only new rows are read. */
+interface ScanState {
+  sessionId: string
+  scanner: SessionScanner
+  /** Highest seq fed, per table. */
+  transcriptSeq: number
+  trajectorySeq: number
+  /** Rows fed, per table. */
+  transcriptCount: number
+  trajectoryCount: number
+  signature: string
+  scan: SessionScanResult | null
+}
 
 const OBSERVED = new Set<ObservedRunStatus>(['running', 'done', 'failed', 'killed', 'timeout'])
 /** Trajectory records whose content matters; the others only count as activity of their run. */
@@ -51,7 +65,9 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
   let ino = -1
   let lastDataVersion: number | null = null
   let last: AgentConversations | null = null
-  const scans = new Map<string, { signature: string; scan: SessionScanResult }>()
+  const scans = new Map<string, ScanState>()
+  /** Where the scanner of the session being read reports malformed records. */
+  let lastOut: RejectSink = { reject() {} }
 
   function close(): void {
     try {
@@ -93,16 +109,24 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     return decoder.decode(decompress(row.event_zstd, size !== null && size > 0 ? new Uint8Array(size) : undefined))
   }
 
-  function scanSession(sessionId: string, tables: Set<string>, out: RejectSink): SessionScanResult {
-    const scanner = createSessionScanner(agentId, sessionId, (place, reason) => out.reject(place, reason))
+  /**
+   * Feeds a session's rows to its scanner: all of them for a new scanner, else only those after
+   * what it has seen. Returns how many rows of each table were fed.
+   */
+  function feed(state: ScanState, tables: Set<string>, out: RejectSink): { transcript: number; trajectory: number } {
+    const { scanner, sessionId } = state
+    let transcript = 0
+    let trajectory = 0
     if (tables.has('transcript_events')) {
       const rows = db!
         .prepare(
           `SELECT rowid AS rowid, seq, event_json, event_zstd, event_utf8_bytes FROM transcript_events
-           WHERE session_id = ? ORDER BY seq`,
+           WHERE session_id = ? AND seq > ? ORDER BY seq`,
         )
-        .iterate(sessionId) as IterableIterator<Row>
+        .iterate(sessionId, state.transcriptSeq) as IterableIterator<Row>
       for (const row of rows) {
+        transcript++
+        state.transcriptSeq = Math.max(state.transcriptSeq, num(row.seq) ?? state.transcriptSeq)
         const place = `${dbPath}:transcript_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
         let entry: unknown
         try {
@@ -122,10 +146,12 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
           `SELECT rowid AS rowid, seq, run_id, created_at, json_valid(event_json) AS valid,
              CASE WHEN json_valid(event_json) THEN json_extract(event_json, '$.type') END AS type,
              CASE WHEN json_valid(event_json) AND json_extract(event_json, '$.type') IN (${wanted}) THEN event_json END AS event_json
-           FROM trajectory_runtime_events WHERE session_id = ? ORDER BY seq`,
+           FROM trajectory_runtime_events WHERE session_id = ? AND seq > ? ORDER BY seq`,
         )
-        .iterate(...TRAJECTORY_TYPES, sessionId) as IterableIterator<Row>
+        .iterate(...TRAJECTORY_TYPES, sessionId, state.trajectorySeq) as IterableIterator<Row>
       for (const row of rows) {
+        trajectory++
+        state.trajectorySeq = Math.max(state.trajectorySeq, num(row.seq) ?? state.trajectorySeq)
         const place = `${dbPath}:trajectory_runtime_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
         if (row.valid !== 1) {
           out.reject(place, 'invalid JSON')
@@ -136,13 +162,58 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         scanner.trajectory(record, meta, place)
       }
     }
-    return scanner.finish()
+    return { transcript, trajectory }
   }
 
-  function signatures(table: string, tables: Set<string>): Map<string, string> {
+  const newState = (sessionId: string): ScanState => ({
+    sessionId,
+    scanner: createSessionScanner(agentId, sessionId, (place, reason) => lastOut.reject(place, reason)),
+    transcriptSeq: -Infinity,
+    trajectorySeq: -Infinity,
+    transcriptCount: 0,
+    trajectoryCount: 0,
+    signature: '',
+    scan: null,
+  })
+
+  /**
+   * The session's scan for these table signatures: rows appended since the last scan are fed to
+   * the same scanner; anything else (rows removed or rewritten) starts it over.
+   */
+  function scanSession(sessionId: string, tables: Set<string>, sig: { transcript: [number, number]; trajectory: [number, number] }, out: RejectSink): SessionScanResult {
+    lastOut = out
+    let state = scans.get(sessionId)
+    const appended =
+      state !== undefined &&
+      state.scan !== null &&
+      sig.transcript[1] >= state.transcriptCount &&
+      sig.trajectory[1] >= state.trajectoryCount &&
+      sig.transcript[0] >= (Number.isFinite(state.transcriptSeq) ? state.transcriptSeq : -Infinity) &&
+      sig.trajectory[0] >= (Number.isFinite(state.trajectorySeq) ? state.trajectorySeq : -Infinity)
+    if (state && appended) {
+      const fed = feed(state, tables, out)
+      if (state.transcriptCount + fed.transcript !== sig.transcript[1] || state.trajectoryCount + fed.trajectory !== sig.trajectory[1]) state = undefined
+      else {
+        state.transcriptCount += fed.transcript
+        state.trajectoryCount += fed.trajectory
+      }
+    } else state = undefined
+    if (!state) {
+      state = newState(sessionId)
+      const fed = feed(state, tables, out)
+      state.transcriptCount = fed.transcript
+      state.trajectoryCount = fed.trajectory
+    }
+    state.scan = state.scanner.finish()
+    scans.set(sessionId, state)
+    return state.scan
+  }
+
+  /** Per session: the highest seq and the number of rows. */
+  function signatures(table: string, tables: Set<string>): Map<string, [number, number]> {
     if (!tables.has(table)) return new Map()
     const rows = all(`SELECT session_id, max(seq) AS m, count(*) AS c FROM ${table} GROUP BY session_id`)
-    return new Map(rows.map((r) => [String(r.session_id), `${String(r.m)}/${String(r.c)}`]))
+    return new Map(rows.map((r) => [String(r.session_id), [num(r.m) ?? -1, num(r.c) ?? 0]]))
   }
 
   function parseEntry(row: Row, out: RejectSink): JsonObject {
@@ -216,12 +287,14 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       const hasRows = transcriptSig.has(sessionId) || trajectorySig.has(sessionId)
       let scan: SessionScanResult | null = null
       if (hasRows) {
-        const signature = `${transcriptSig.get(sessionId) ?? '-'}|${trajectorySig.get(sessionId) ?? '-'}`
+        const t = transcriptSig.get(sessionId) ?? [-1, 0]
+        const r = trajectorySig.get(sessionId) ?? [-1, 0]
+        const signature = `${t.join('/')}|${r.join('/')}`
         const cached = scans.get(sessionId)
-        if (cached && cached.signature === signature) scan = cached.scan
+        if (cached && cached.scan !== null && cached.signature === signature) scan = cached.scan
         else {
-          scan = scanSession(sessionId, tables, out)
-          scans.set(sessionId, { signature, scan })
+          scan = scanSession(sessionId, tables, { transcript: t, trajectory: r }, out)
+          scans.get(sessionId)!.signature = signature
         }
       }
 

@@ -12,7 +12,7 @@ import { basename, join } from 'node:path'
 import type { ConversationFacts } from '../../core/conversation-facts.js'
 import { emptyTokens } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
-import type { JsonlTailer } from './jsonl-tailer.js'
+import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
 import { errorText, isObject, num, obj, str, type JsonObject } from './record-fields.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import { createSessionScanner, type SessionScanner, type SessionScanResult } from './session-scan.js'
@@ -27,6 +27,17 @@ export interface ConversationsFilesReaderOptions {
 const TRANSCRIPT = /^(.+)\.jsonl$/
 const TRAJECTORY = /^(.+)\.trajectory\.jsonl$/
 const ARCHIVED = /^(.+)\.jsonl\.(reset|deleted)\.(.+)$/
+
+/** A session's scanner, kept between reads so that a growing transcript is read from where it was left. */
+interface ScanState {
+  transcript: string | null
+  trajectory: string | null
+  scanner: SessionScanner
+  transcriptAt: TailCheckpoint | undefined
+  trajectoryAt: TailCheckpoint | undefined
+  signature: string
+  scan: SessionScanResult | null
+}
 
 interface SessionFiles {
   transcript: string | null
@@ -82,7 +93,9 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
   const { agentId, agentDir, tailer } = options
   const sessionsDir = join(agentDir, 'sessions')
   const indexPath = join(sessionsDir, 'sessions.json')
-  const scans = new Map<string, { signature: string; scan: SessionScanResult | null }>()
+  const scans = new Map<string, ScanState>()
+  /** Where the scanner of the session being read reports malformed records. */
+  let lastOut: RejectSink = { reject() {} }
 
   async function signature(paths: (string | null)[]): Promise<string> {
     const parts: string[] = []
@@ -98,13 +111,15 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
     return parts.join('|')
   }
 
+  /** Reads the lines after `from` (all of them without it). Null when the file could not be read. */
   async function readLines(
     path: string,
+    from: TailCheckpoint | undefined,
     out: RejectSink,
     each: (record: unknown, lineNo: number, place: string) => void,
-  ): Promise<boolean> {
+  ): Promise<TailResult | null> {
     try {
-      const result = await tailer.read(path, undefined, {
+      return await tailer.read(path, from, {
         line(buf, start, end, lineNo) {
           const place = `${path}:${lineNo}`
           let record: unknown
@@ -117,25 +132,55 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
           each(record, lineNo, place)
         },
       })
-      return result !== null
     } catch (err) {
       out.reject(path, `not readable: ${errorText(err)}`)
-      return false
+      return null
     }
   }
 
-  async function scanSession(sessionId: string, files: SessionFiles, out: RejectSink): Promise<SessionScanResult | null> {
-    const scanner: SessionScanner = createSessionScanner(agentId, sessionId, (place, reason) => out.reject(place, reason))
+  /**
+   * Reads a session's files into its scanner: from where the last read stopped when the same files
+   * only grew, else from the start with a new scanner (a file replaced, truncated or renamed).
+   */
+  async function scanSession(sessionId: string, files: SessionFiles, out: RejectSink, prev: ScanState | undefined): Promise<ScanState> {
     const transcript = files.transcript ?? files.archived?.path ?? null
-    let read = false
-    if (transcript !== null) read = await readLines(transcript, out, (entry, _lineNo, place) => scanner.transcript(entry, place))
-    if (files.trajectory !== null) {
-      const ok = await readLines(files.trajectory, out, (record, lineNo, place) =>
-        scanner.trajectory(record, { position: lineNo - 1, runId: null, createdAt: null }, place),
-      )
-      read ||= ok
+    const sameFiles = prev !== undefined && prev.transcript === transcript && prev.trajectory === files.trajectory
+    const attempt = async (state: ScanState): Promise<boolean> => {
+      lastOut = out
+      let read = false
+      if (transcript !== null) {
+        const r = await readLines(transcript, state.transcriptAt, out, (entry, _lineNo, place) => state.scanner.transcript(entry, place))
+        if (r !== null) {
+          if (r.reset !== null && state.transcriptAt !== undefined) return false
+          state.transcriptAt = r.checkpoint
+          read = true
+        }
+      }
+      if (files.trajectory !== null) {
+        const r = await readLines(files.trajectory, state.trajectoryAt, out, (record, lineNo, place) =>
+          state.scanner.trajectory(record, { position: lineNo - 1, runId: null, createdAt: null }, place),
+        )
+        if (r !== null) {
+          if (r.reset !== null && state.trajectoryAt !== undefined) return false
+          state.trajectoryAt = r.checkpoint
+          read = true
+        }
+      }
+      state.scan = read || state.scan !== null ? state.scanner.finish() : null
+      return true
     }
-    return read ? scanner.finish() : null
+    if (sameFiles && (await attempt(prev))) return prev
+    const fresh: ScanState = {
+      transcript,
+      trajectory: files.trajectory,
+      scanner: createSessionScanner(agentId, sessionId, (place, reason) => lastOut.reject(place, reason)),
+      transcriptAt: undefined,
+      trajectoryAt: undefined,
+      signature: '',
+      scan: null,
+    }
+    await attempt(fresh)
+    return fresh
   }
 
   interface Index {
@@ -203,7 +248,8 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
       const sig = await signature([f.transcript ?? f.archived?.path ?? null, f.trajectory])
       let cached = scans.get(sessionId)
       if (!cached || cached.signature !== sig) {
-        cached = { signature: sig, scan: await scanSession(sessionId, f, out) }
+        cached = await scanSession(sessionId, f, out, cached)
+        cached.signature = sig
         scans.set(sessionId, cached)
       }
       const scan = cached.scan

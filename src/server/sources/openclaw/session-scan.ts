@@ -381,15 +381,26 @@ export function createSessionScanner(
     return count
   }
 
+  /**
+   * What the records so far say. Does not change the scanner: more records may be fed after it
+   * (a transcript that grows is read from where it was left), and `finish` called again.
+   */
   function finish(): SessionScanResult {
+    const copy = (r: RunFact): RunFact => ({ ...r, attempts: [...r.attempts] })
+    const transcriptRunsNow = transcriptRuns.map(copy)
     if (pending.length > 0) {
-      const open = openRun()
-      const begun = takePending()
+      const at = transcriptRuns.indexOf(current!)
+      const open = at >= 0 && transcriptRunsNow[at]!.outcome === null ? transcriptRunsNow[at]! : null
+      const begun = pending.map((p) => p.fact)
       // A trailing attempt with no prompt after it: a run has begun (its prompt may be written next).
       if (open !== null) open.attempts.push(...begun)
-      else startRun(begun[0]!.at, begun)
+      else {
+        const run = newRun(begun[0]!.at, 'transcript')
+        run.attempts.push(...begun)
+        transcriptRunsNow.push(run)
+      }
     }
-    const traced = [...trajectoryRuns.values()]
+    const traced = [...trajectoryRuns.values()].map(copy)
     for (const run of traced) {
       // The answer is written; `session.ended` follows within milliseconds, or never if the process died then.
       if (run.outcome === null && finalAnswer.get(run.runId ?? '') === true) {
@@ -401,10 +412,10 @@ export function createSessionScanner(
       }
     }
     let runs: RunFact[]
-    if (traced.length === 0) runs = transcriptRuns
+    if (traced.length === 0) runs = transcriptRunsNow
     else {
       runs = [...traced]
-      for (const t of transcriptRuns) {
+      for (const t of transcriptRunsNow) {
         const match =
           (t.runId !== null ? traced.find((r) => r.runId === t.runId) : undefined) ??
           traced.find(
@@ -426,7 +437,7 @@ export function createSessionScanner(
       trajectoryRecords,
       messageCount: messageCount(),
       firstUserText,
-      tokens,
+      tokens: { ...tokens },
       costUsd,
       runs,
     }
