@@ -367,7 +367,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // read takes a while, and it must not hold the dashboard back. A slow or unreachable OpenHands
     // server must not either.
     for (const p of openhandsPollers) void p.start()
-    conversations.start().then(
+    const readConversations = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 250)).then(() => conversations.start())
+    readConversations().then(
       () => log.info({ conversations: conversations.size, ms: Math.round(conversations.lastReadMs) }, 'conversations read'),
       (err: unknown) => log.error({ err }, 'reading conversations failed'),
     )

@@ -77,8 +77,10 @@ export interface ConversationFacts {
   costUsd: number
   /** `provider/model` the session index records (last answering model), if any. */
   indexModel: string | null
-  /** Oldest first. */
+  /** Oldest first: the last `MAX_KEPT_RUNS` of them. */
   runs: RunFact[]
+  /** Every run the session had, kept or not. Default is `runs.length`. */
+  runCount?: number
   archive: { reason: ArchiveReason; at: number | null } | null
   observed: {
     status: ObservedRunStatus | null
@@ -88,6 +90,12 @@ export interface ConversationFacts {
     abortedLastRun: boolean
   }
 }
+
+/**
+ * Runs kept per conversation. Older ones count in `runCount`, tokens and cost but their detail is
+ * let go: a session with years of turns must not hold them all in memory.
+ */
+export const MAX_KEPT_RUNS = 100
 
 export function emptyTokens(): TokenTotals {
   return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }

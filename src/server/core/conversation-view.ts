@@ -92,7 +92,7 @@ export function toConversationInfo(
     cost_usd: money(facts.costUsd),
     last_activity_at: isoOrNull(facts.lastActivityAt),
     message_count: facts.messageCount,
-    run_count: facts.runs.length,
+    run_count: facts.runCount ?? facts.runs.length,
     last_run: lastRun ? toConversationRun(lastRun) : null,
     archived_at: facts.archive ? isoOrNull(facts.archive.at) : null,
   }

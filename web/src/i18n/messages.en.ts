@@ -573,6 +573,7 @@ export const en = {
       timeline: 'Turns',
       order: 'oldest first, latest at the bottom',
       earlier: 'Show 1 earlier turn | Show {n} earlier turns',
+      dropped: '1 earlier turn counts in the totals; only the last 100 are kept in detail | {n} earlier turns count in the totals; only the last 100 are kept in detail',
       noRuns: 'No turn yet: nothing has been asked in this conversation.',
     },
     run: {

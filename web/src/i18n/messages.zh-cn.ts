@@ -575,6 +575,7 @@ export const zhCN: MessageSchema = {
       timeline: '轮次',
       order: '按时间顺序，最新的在最下方',
       earlier: '显示更早的 {n} 轮 | 显示更早的 {n} 轮',
+      dropped: '更早的 {n} 轮已计入合计，仅保留最近 100 轮的明细 | 更早的 {n} 轮已计入合计，仅保留最近 100 轮的明细',
       noRuns: '还没有轮次：此会话中还没有人提问。',
     },
     run: {

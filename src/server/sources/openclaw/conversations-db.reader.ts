@@ -11,23 +11,29 @@ import Database from 'better-sqlite3'
 import { decompress } from 'fzstd'
 import type { Task } from '../../../shared/conversations.js'
 import type { ConversationFacts, ObservedRunStatus } from '../../core/conversation-facts.js'
-import { emptyTokens } from '../../core/conversation-facts.js'
+import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
 import { errorText, isObject, num, str, type JsonObject } from './record-fields.js'
-import { createSessionScanner, type SessionScanner, type SessionScanResult } from './session-scan.js'
+import { createSessionScanner, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 export interface ConversationsDbReaderOptions {
   agentId: string
   dbPath: string
+  /** Default is `KEEP_SCANNER_MS`. */
+  keepScannerMs?: number
 }
 
 type Row = Record<string, unknown>
 
-/** A session's scanner, kept between reads so that only new rows are read. */
+/**
+ * A session's scanner, kept between reads so that only new rows are read. It holds a node per
+ * transcript entry, so it is let go once the session has been quiet for `KEEP_SCANNER_MS`: a quiet
+ * session that wakes up is read whole once, then incrementally again.
+ */
 interface ScanState {
   sessionId: string
-  scanner: SessionScanner
+  scanner: SessionScanner | null
   /** Highest seq fed, per table. */
   transcriptSeq: number
   trajectorySeq: number
@@ -43,6 +49,9 @@ const OBSERVED = new Set<ObservedRunStatus>(['running', 'done', 'failed', 'kille
 const TRAJECTORY_TYPES = ['session.started', 'session.ended', 'model.completed']
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/** Scanners of sessions quiet for longer than this are dropped (see `ScanState`). */
+export const KEEP_SCANNER_MS = 10 * 60_000
 
 function observedStatus(value: unknown): ObservedRunStatus | null {
   return typeof value === 'string' && OBSERVED.has(value as ObservedRunStatus) ? (value as ObservedRunStatus) : null
@@ -61,6 +70,7 @@ function modelRef(provider: unknown, model: unknown): string | null {
 
 export function createConversationsDbReader(options: ConversationsDbReaderOptions): AgentConversationsReader {
   const { agentId, dbPath } = options
+  const keepScannerMs = options.keepScannerMs ?? KEEP_SCANNER_MS
   let db: Database.Database | null = null
   let ino = -1
   let lastDataVersion: number | null = null
@@ -114,7 +124,8 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
    * what it has seen. Returns how many rows of each table were fed.
    */
   function feed(state: ScanState, tables: Set<string>, out: RejectSink): { transcript: number; trajectory: number } {
-    const { scanner, sessionId } = state
+    const { sessionId } = state
+    const scanner = state.scanner!
     let transcript = 0
     let trajectory = 0
     if (tables.has('transcript_events')) {
@@ -186,6 +197,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     const appended =
       state !== undefined &&
       state.scan !== null &&
+      state.scanner !== null &&
       sig.transcript[1] >= state.transcriptCount &&
       sig.trajectory[1] >= state.trajectoryCount &&
       sig.transcript[0] >= (Number.isFinite(state.transcriptSeq) ? state.transcriptSeq : -Infinity) &&
@@ -204,7 +216,8 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       state.transcriptCount = fed.transcript
       state.trajectoryCount = fed.trajectory
     }
-    state.scan = state.scanner.finish()
+    state.scan = keepRecentRuns(state.scanner!.finish(), MAX_KEPT_RUNS)
+    if (state.scan.lastRecordAt !== null && state.scan.lastRecordAt < Date.now() - keepScannerMs) state.scanner = null
     scans.set(sessionId, state)
     return state.scan
   }
@@ -333,6 +346,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         costUsd: scan?.costUsd ?? 0,
         indexModel: modelRef(window?.model_provider, window?.model) ?? modelRef(entry.modelProvider, entry.model),
         runs: scan ? scan.runs.map((r) => ({ ...r, attempts: [...r.attempts] })) : [],
+        runCount: scan ? (scan.runCount ?? scan.runs.length) : 0,
         archive,
         observed: {
           status: observedStatus(window?.status) ?? (isCurrent ? (observedStatus(node.row.status) ?? observedStatus(entry.status)) : null),

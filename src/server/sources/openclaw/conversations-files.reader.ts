@@ -10,29 +10,36 @@ import { readdirSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ConversationFacts } from '../../core/conversation-facts.js'
-import { emptyTokens } from '../../core/conversation-facts.js'
+import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
 import { errorText, isObject, num, obj, str, type JsonObject } from './record-fields.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
-import { createSessionScanner, type SessionScanner, type SessionScanResult } from './session-scan.js'
+import { KEEP_SCANNER_MS } from './conversations-db.reader.js'
+import { createSessionScanner, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 export interface ConversationsFilesReaderOptions {
   agentId: string
   /** `<stateDir>/agents/<id>`. */
   agentDir: string
   tailer: JsonlTailer
+  /** Default is `KEEP_SCANNER_MS`. */
+  keepScannerMs?: number
 }
 
 const TRANSCRIPT = /^(.+)\.jsonl$/
 const TRAJECTORY = /^(.+)\.trajectory\.jsonl$/
 const ARCHIVED = /^(.+)\.jsonl\.(reset|deleted)\.(.+)$/
 
-/** A session's scanner, kept between reads so that a growing transcript is read from where it was left. */
+/**
+ * A session's scanner, kept between reads so that a growing transcript is read from where it was
+ * left. It holds a node per transcript entry, so it is let go once the session has been quiet for
+ * `KEEP_SCANNER_MS`: a quiet session that wakes up is read whole once, then incrementally again.
+ */
 interface ScanState {
   transcript: string | null
   trajectory: string | null
-  scanner: SessionScanner
+  scanner: SessionScanner | null
   transcriptAt: TailCheckpoint | undefined
   trajectoryAt: TailCheckpoint | undefined
   signature: string
@@ -91,6 +98,7 @@ function filesBySession(names: string[], dir: string, sessionOfFile: ReadonlyMap
 
 export function createConversationsFilesReader(options: ConversationsFilesReaderOptions): AgentConversationsReader {
   const { agentId, agentDir, tailer } = options
+  const keepScannerMs = options.keepScannerMs ?? KEEP_SCANNER_MS
   const sessionsDir = join(agentDir, 'sessions')
   const indexPath = join(sessionsDir, 'sessions.json')
   const scans = new Map<string, ScanState>()
@@ -144,12 +152,13 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
    */
   async function scanSession(sessionId: string, files: SessionFiles, out: RejectSink, prev: ScanState | undefined): Promise<ScanState> {
     const transcript = files.transcript ?? files.archived?.path ?? null
-    const sameFiles = prev !== undefined && prev.transcript === transcript && prev.trajectory === files.trajectory
+    const sameFiles = prev !== undefined && prev.scanner !== null && prev.transcript === transcript && prev.trajectory === files.trajectory
     const attempt = async (state: ScanState): Promise<boolean> => {
       lastOut = out
+      const scanner = state.scanner!
       let read = false
       if (transcript !== null) {
-        const r = await readLines(transcript, state.transcriptAt, out, (entry, _lineNo, place) => state.scanner.transcript(entry, place))
+        const r = await readLines(transcript, state.transcriptAt, out, (entry, _lineNo, place) => scanner.transcript(entry, place))
         if (r !== null) {
           if (r.reset !== null && state.transcriptAt !== undefined) return false
           state.transcriptAt = r.checkpoint
@@ -158,7 +167,7 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
       }
       if (files.trajectory !== null) {
         const r = await readLines(files.trajectory, state.trajectoryAt, out, (record, lineNo, place) =>
-          state.scanner.trajectory(record, { position: lineNo - 1, runId: null, createdAt: null }, place),
+          scanner.trajectory(record, { position: lineNo - 1, runId: null, createdAt: null }, place),
         )
         if (r !== null) {
           if (r.reset !== null && state.trajectoryAt !== undefined) return false
@@ -166,7 +175,8 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
           read = true
         }
       }
-      state.scan = read || state.scan !== null ? state.scanner.finish() : null
+      state.scan = read || state.scan !== null ? keepRecentRuns(scanner.finish(), MAX_KEPT_RUNS) : null
+      if (state.scan === null || (state.scan.lastRecordAt !== null && state.scan.lastRecordAt < Date.now() - keepScannerMs)) state.scanner = null
       return true
     }
     if (sameFiles && (await attempt(prev))) return prev
@@ -280,6 +290,7 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
         costUsd: scan?.costUsd ?? 0,
         indexModel: provider !== null && model !== null ? `${provider}/${model}` : null,
         runs: scan ? scan.runs.map((r) => ({ ...r, attempts: [...r.attempts] })) : [],
+        runCount: scan ? (scan.runCount ?? scan.runs.length) : 0,
         archive,
         observed: { status: null, startedAt: null, endedAt: null, abortedLastRun: raw.abortedLastRun === true },
       })

@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFile
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ConversationFacts } from '../../core/conversation-facts.js'
+import { MAX_KEPT_RUNS, type ConversationFacts } from '../../core/conversation-facts.js'
+import { turnLines } from '../../../../test/helpers/transcript-lines.js'
 import { judgeConversation, nextStatusChangeAt, type ConversationJudgement } from '../../core/conversation-status.rules.js'
 import { toConversationInfo } from '../../core/conversation-view.js'
 import { createConversationsReader, type ConversationsScan } from './conversations.reader.js'
@@ -531,7 +532,7 @@ describe('reading again after the data grew', () => {
     const full = copyHome(CURRENT_HOME)
     const cut = Date.parse('2026-11-22T10:45:00Z')
     cutDb(home, 'main', cut)
-    const reader = createConversationsReader({ stateDir: home })
+    const reader = createConversationsReader({ stateDir: home, keepScannerMs: Infinity })
     cleanups.push(() => reader.close())
     const before = await reader.read()
     expect(bySession(before, CURRENT.main).runs).toHaveLength(4)
@@ -552,11 +553,18 @@ describe('reading again after the data grew', () => {
     const lines = whole.split('\n').filter((l) => l !== '')
     const half = lines.slice(0, Math.floor(lines.length / 2))
     writeFileSync(path, half.map((l) => `${l}\n`).join(''))
-    const reader = createConversationsReader({ stateDir: home })
+    let bytes = 0
+    const base = createJsonlTailer()
+    const counting: JsonlTailer = { read: async (...args) => base.read(...args).then((r) => ((bytes += r?.bytesRead ?? 0), r)) }
+    const reader = createConversationsReader({ stateDir: home, tailer: counting, keepScannerMs: Infinity })
     cleanups.push(() => reader.close())
     const before = bySession(await reader.read(), LEGACY.main)
-    appendFileSync(path, lines.slice(half.length).map((l) => `${l}\n`).join(''))
+    const rest = lines.slice(half.length).map((l) => `${l}\n`).join('')
+    appendFileSync(path, rest)
+    bytes = 0
     const grown = await reader.read()
+    // Only the appended lines were read.
+    expect(bytes).toBe(Buffer.byteLength(rest))
     expect(bySession(grown, LEGACY.main).runs.length).toBeGreaterThan(before.runs.length)
     expect(grown.conversations).toEqual((await scan(home)).conversations)
     // Replaced by a shorter file (a rewrite, not an append): read from the start again.
@@ -564,5 +572,23 @@ describe('reading again after the data grew', () => {
     renameSync(`${path}.tmp`, path)
     const replaced = await reader.read()
     expect(bySession(replaced, LEGACY.main)).toEqual(before)
+  })
+})
+
+describe('a long session', () => {
+  it('keeps the detail of its last 100 runs; the others still count in runs, tokens and cost', async () => {
+    const home = copyHome(LEGACY_HOME)
+    const path = legacyTranscript(home, 'main')
+    const start = Date.parse('2026-11-22T12:00:00Z')
+    let lines = ''
+    for (let i = 0; i < 110; i++) lines += turnLines({ provider: 'backup', model: 'mock-fallback', at: start + i * 10_000, text: `question ${i}` })
+    appendFileSync(path, lines)
+    const c = bySession(await scan(home), LEGACY.main)
+    expect(c.runs).toHaveLength(MAX_KEPT_RUNS)
+    expect(c.runCount).toBe(4 + 110)
+    expect(c.runs[c.runs.length - 1]!.startedAt).toBe(start + 109 * 10_000)
+    // Each added turn answered with 15 tokens.
+    expect(c.tokens.total).toBe(5160 + 110 * 15)
+    expect(toConversationInfo(c, judgeConversation(c, start + 2_000_000)).run_count).toBe(114)
   })
 })

@@ -21,6 +21,8 @@ export interface ConversationsReaderOptions {
   stateDir: string
   /** Reader of JSONL files. Default is a new tailer. */
   tailer?: JsonlTailer
+  /** How long a quiet session keeps the scanner that lets it be read incrementally. Default is 10 minutes. */
+  keepScannerMs?: number
 }
 
 export interface ConversationsScan {
@@ -57,6 +59,7 @@ function isDir(path: string): boolean {
 export function createConversationsReader(options: ConversationsReaderOptions): ConversationsReader {
   const { stateDir } = options
   const tailer = options.tailer ?? createJsonlTailer()
+  const keep = options.keepScannerMs !== undefined ? { keepScannerMs: options.keepScannerMs } : {}
   const stateDb = createStateDbReader(stateDir)
   const listedDbs = new Map<string, string>()
   const readers = new Map<string, { db: AgentConversationsReader | null; dbPath: string | null; files: AgentConversationsReader }>()
@@ -85,8 +88,8 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
       r.db?.close()
       r = { ...r, db: null, dbPath: null }
     }
-    if (!r) r = { db: null, dbPath: null, files: createConversationsFilesReader({ agentId, agentDir: join(stateDir, 'agents', agentId), tailer }) }
-    if (dbPath !== null && r.db === null) r = { ...r, db: createConversationsDbReader({ agentId, dbPath }), dbPath }
+    if (!r) r = { db: null, dbPath: null, files: createConversationsFilesReader({ agentId, agentDir: join(stateDir, 'agents', agentId), tailer, ...keep }) }
+    if (dbPath !== null && r.db === null) r = { ...r, db: createConversationsDbReader({ agentId, dbPath, ...keep }), dbPath }
     readers.set(agentId, r)
     return r
   }
@@ -99,6 +102,8 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
     const seen = new Map<string, string>()
     const ids = agentIds()
     for (const agentId of ids) {
+      // An agent's database is read in one go: let waiting requests through between agents.
+      await new Promise((resolve) => setImmediate(resolve))
       const r = readersOf(agentId)
       // The database first: in releases that have both, a session it holds is the current record.
       for (const reader of [r.db, r.files]) {

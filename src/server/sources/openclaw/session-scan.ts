@@ -37,6 +37,13 @@ export interface SessionScanResult {
   costUsd: number
   /** Oldest first. */
   runs: RunFact[]
+  /** Runs in all, when `runs` holds only the most recent (see `keepRecentRuns`). */
+  runCount?: number
+}
+
+/** The result with only its most recent `max` runs: what a reader keeps between reads. */
+export function keepRecentRuns(scan: SessionScanResult, max: number): SessionScanResult {
+  return scan.runs.length <= max ? scan : { ...scan, runs: scan.runs.slice(-max), runCount: scan.runCount ?? scan.runs.length }
 }
 
 export interface TrajectoryRowMeta {
