@@ -50,6 +50,17 @@ const TRAJECTORY_TYPES = ['session.started', 'session.ended', 'model.completed']
 
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
+/** Rows read at a time: a long session is read in slices, letting other work through between them. */
+const PAGE_ROWS = 500
+
+/** The page after `rows` (which ended at the highest seq read so far), after letting other work through. */
+async function nextPage(page: Database.Statement, sessionId: string, _from: number, rows: Row[], types: readonly string[] = []): Promise<Row[]> {
+  if (rows.length < PAGE_ROWS) return []
+  await new Promise((resolve) => setImmediate(resolve))
+  const lastSeq = num(rows[rows.length - 1]!.seq) ?? Infinity
+  return page.all(...types, sessionId, lastSeq) as Row[]
+}
+
 /** Scanners of sessions quiet for longer than this are dropped (see `ScanState`). */
 export const KEEP_SCANNER_MS = 10 * 60_000
 
@@ -123,19 +134,17 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
    * Feeds a session's rows to its scanner: all of them for a new scanner, else only those after
    * what it has seen. Returns how many rows of each table were fed.
    */
-  function feed(state: ScanState, tables: Set<string>, out: RejectSink): { transcript: number; trajectory: number } {
+  async function feed(state: ScanState, tables: Set<string>, out: RejectSink): Promise<{ transcript: number; trajectory: number }> {
     const { sessionId } = state
     const scanner = state.scanner!
     let transcript = 0
     let trajectory = 0
     if (tables.has('transcript_events')) {
-      const rows = db!
-        .prepare(
-          `SELECT rowid AS rowid, seq, event_json, event_zstd, event_utf8_bytes FROM transcript_events
-           WHERE session_id = ? AND seq > ? ORDER BY seq`,
-        )
-        .iterate(sessionId, state.transcriptSeq) as IterableIterator<Row>
-      for (const row of rows) {
+      const page = db!.prepare(
+        `SELECT rowid AS rowid, seq, event_json, event_zstd, event_utf8_bytes FROM transcript_events
+         WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ${PAGE_ROWS}`,
+      )
+      for (let rows = page.all(sessionId, state.transcriptSeq) as Row[]; rows.length > 0; rows = await nextPage(page, sessionId, state.transcriptSeq, rows)) for (const row of rows) {
         transcript++
         state.transcriptSeq = Math.max(state.transcriptSeq, num(row.seq) ?? state.transcriptSeq)
         const place = `${dbPath}:transcript_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
@@ -152,15 +161,18 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     if (tables.has('trajectory_runtime_events')) {
       const wanted = TRAJECTORY_TYPES.map(() => '?').join(', ')
       // Only the records that say something are fetched whole; the others (often large) are reduced to their type.
-      const rows = db!
-        .prepare(
-          `SELECT rowid AS rowid, seq, run_id, created_at, json_valid(event_json) AS valid,
-             CASE WHEN json_valid(event_json) THEN json_extract(event_json, '$.type') END AS type,
-             CASE WHEN json_valid(event_json) AND json_extract(event_json, '$.type') IN (${wanted}) THEN event_json END AS event_json
-           FROM trajectory_runtime_events WHERE session_id = ? AND seq > ? ORDER BY seq`,
-        )
-        .iterate(...TRAJECTORY_TYPES, sessionId, state.trajectorySeq) as IterableIterator<Row>
-      for (const row of rows) {
+      const page = db!.prepare(
+        `SELECT rowid AS rowid, seq, run_id, created_at, json_valid(event_json) AS valid,
+           CASE WHEN json_valid(event_json) THEN json_extract(event_json, '$.type') END AS type,
+           CASE WHEN json_valid(event_json) AND json_extract(event_json, '$.type') IN (${wanted}) THEN event_json END AS event_json
+         FROM trajectory_runtime_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ${PAGE_ROWS}`,
+      )
+      const types = TRAJECTORY_TYPES
+      for (
+        let rows = page.all(...types, sessionId, state.trajectorySeq) as Row[];
+        rows.length > 0;
+        rows = await nextPage(page, sessionId, state.trajectorySeq, rows, types)
+      ) for (const row of rows) {
         trajectory++
         state.trajectorySeq = Math.max(state.trajectorySeq, num(row.seq) ?? state.trajectorySeq)
         const place = `${dbPath}:trajectory_runtime_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
@@ -191,7 +203,12 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
    * The session's scan for these table signatures: rows appended since the last scan are fed to
    * the same scanner; anything else (rows removed or rewritten) starts it over.
    */
-  function scanSession(sessionId: string, tables: Set<string>, sig: { transcript: [number, number]; trajectory: [number, number] }, out: RejectSink): SessionScanResult {
+  async function scanSession(
+    sessionId: string,
+    tables: Set<string>,
+    sig: { transcript: [number, number]; trajectory: [number, number] },
+    out: RejectSink,
+  ): Promise<SessionScanResult> {
     lastOut = out
     let state = scans.get(sessionId)
     const appended =
@@ -203,8 +220,10 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       sig.transcript[0] >= (Number.isFinite(state.transcriptSeq) ? state.transcriptSeq : -Infinity) &&
       sig.trajectory[0] >= (Number.isFinite(state.trajectorySeq) ? state.trajectorySeq : -Infinity)
     if (state && appended) {
-      const fed = feed(state, tables, out)
-      if (state.transcriptCount + fed.transcript !== sig.transcript[1] || state.trajectoryCount + fed.trajectory !== sig.trajectory[1]) state = undefined
+      const fed = await feed(state, tables, out)
+      // Fewer new rows than the counts grew by: rows were rewritten below what was read. (More is
+      // fine: rows appended while this read went on.)
+      if (state.transcriptCount + fed.transcript < sig.transcript[1] || state.trajectoryCount + fed.trajectory < sig.trajectory[1]) state = undefined
       else {
         state.transcriptCount += fed.transcript
         state.trajectoryCount += fed.trajectory
@@ -212,7 +231,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     } else state = undefined
     if (!state) {
       state = newState(sessionId)
-      const fed = feed(state, tables, out)
+      const fed = await feed(state, tables, out)
       state.transcriptCount = fed.transcript
       state.trajectoryCount = fed.trajectory
     }
@@ -241,7 +260,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     return {}
   }
 
-  function readAll(out: RejectSink): AgentConversations {
+  async function readAll(out: RejectSink): Promise<AgentConversations> {
     const tables = new Set(all("SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => String(r.name)))
     // Whole rows, read by name: columns come and go between schema versions.
     const windows = tables.has('session_windows') ? all('SELECT * FROM session_windows') : []
@@ -306,7 +325,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         const cached = scans.get(sessionId)
         if (cached && cached.scan !== null && cached.signature === signature) scan = cached.scan
         else {
-          scan = scanSession(sessionId, tables, { transcript: t, trajectory: r }, out)
+          scan = await scanSession(sessionId, tables, { transcript: t, trajectory: r }, out)
           scans.get(sessionId)!.signature = signature
         }
       }
@@ -382,7 +401,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       try {
         const version = db!.pragma('data_version', { simple: true }) as number
         if (last !== null && version === lastDataVersion) return last
-        last = readAll(out)
+        last = await readAll(out)
         lastDataVersion = version
         return last
       } catch (err) {
