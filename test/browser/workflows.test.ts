@@ -496,7 +496,8 @@ describe('workflows', () => {
       return Number(/#\/executions\/(\d+)/.exec(page.url())?.[1])
     })()
     await expect.poll(() => page.getByTestId('execution-detail').getAttribute('data-status'), { timeout: 15_000 }).toBe('succeeded')
-    expect(await text(step(page, 2).getByTestId('execution-status'))).toBe('成功')
+    // The run's status comes with the push; its steps with the read that the push starts.
+    await expect.poll(() => text(step(page, 2).getByTestId('execution-status'))).toBe('成功')
     expect(await text(step(page, 2).getByTestId('step-output'))).toContain('DRAFT(你好)')
     expect(await text(page.getByTestId('execution-steps').locator('xpath=..'))).toContain('3 步中已完成 3 步')
     await shot(page, 'workflow-run-zh-CN')
