@@ -102,7 +102,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   args.push('--log-level', 'warn', ...(opts.extraArgs ?? []))
   const out = createWriteStream(opts.outputFile, { flags: 'a' })
   const t0 = performance.now()
-  const child: ChildProcess = spawn(process.execPath, args, {
+  // SWB_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server under load.
+  const nodeArgs = (process.env.SWB_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -107,7 +107,7 @@ describe('host state', () => {
     expect(await hosts.rotateCredential('a', 'swb_ak_unknown')).toBeNull()
   })
 
-  it('pushes the first ping at once, then at most one update per agent per interval, batched per pool', async () => {
+  it('pushes on the next grid tick, then at most one update per agent per interval, batched per pool', async () => {
     const { hosts, got, batches, advance } = setup({ minPushIntervalMs: 1000 })
     await hosts.create({ agent_id: 'a', pool_id: 'p' })
     await hosts.create({ agent_id: 'b', pool_id: 'p' })
@@ -148,8 +148,9 @@ describe('host state', () => {
     // The registry still knows when it was last seen.
     expect(hosts.get('a')!.last_seen_at).toBe(T0)
     hosts.ping('a', ping(33))
-    advance(0)
     expect(hosts.get('a')!.online).toBe(true)
+    // Pushes go out on the next tick of the 500 ms grid.
+    advance(499)
     expect(got.at(-1)).toMatchObject({ type: 'metrics_update' })
   })
 
