@@ -21,9 +21,13 @@ export interface IngestResult {
     serverBytesRead: number | null
     eventsApplied: number | null
     rssMb: number | null
-    /** RSS once the idle server has given back what parsing borrowed (V8 shrinks its heap when idle). */
+    /** RSS at the end of an idle window that starts once conversations are read too. */
     settledRssMb: number | null
     settledAfterMs: number | null
+    /** Process start → conversations read (they are read after ready). */
+    conversationsReadyMs: number | null
+    /** V8 heap in use at the end of that window (`/metrics`). */
+    heapUsedMb: number | null
     hwmMb: number | null
     agentsListed: number
     agentsWithActivity: number
@@ -42,6 +46,16 @@ interface StatusesBody {
 }
 
 const MB = 1024 * 1024
+
+async function heapUsedMb(baseUrl: string, token: string): Promise<number | null> {
+  try {
+    const res = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) })
+    const m = /^switchboard_process_nodejs_heap_size_used_bytes (\d+)/m.exec(await res.text())
+    return m ? Number(m[1]) / MB : null
+  } catch {
+    return null
+  }
+}
 
 export async function runIngestBench(data: Dataset, params: IngestParams, log: (m: string) => void): Promise<IngestResult> {
   const dataDir = mkdtempSync(join(BENCH_ROOT, 'server-data-'))
@@ -64,19 +78,28 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
     // Let the heap settle a moment so RSS is the steady state after ingest, not the last burst.
     await new Promise((r) => setTimeout(r, 1_000))
     const memory = cold.memory()
-    // Then leave it idle: V8 hands back the heap it grew for the read after a while of idleness.
-    let settledRssMb = memory?.rssMb ?? null
-    let settledAfterMs: number | null = null
+    // Conversations (seed 001) are read after ready: wait for that read too, then leave the server
+    // idle and take its RSS at the end of the window: what it holds once nothing is going on.
+    const conversationsFrom = performance.now()
+    let conversationsReadyMs: number | null = null
+    while (performance.now() - conversationsFrom < params.readyTimeoutMs) {
+      const h = await getJson<{ conversations?: { ready?: boolean } }>(`${cold.baseUrl}/healthz`, null, 10_000)
+      if (h.body?.conversations?.ready) {
+        conversationsReadyMs = cold.readyMs + performance.now() - conversationsFrom
+        break
+      }
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    const samples: number[] = []
     const idleSince = performance.now()
     while (performance.now() - idleSince < params.settleTimeoutMs) {
       await new Promise((r) => setTimeout(r, 1_000))
-      const now = cold.memory()?.rssMb ?? null
-      if (now !== null && settledRssMb !== null && now < settledRssMb * 0.9) {
-        settledRssMb = now
-        settledAfterMs = performance.now() - idleSince + 1_000
-        break
-      }
+      const now = cold.memory()?.rssMb
+      if (now !== undefined) samples.push(now)
     }
+    const settledRssMb = samples.at(-1) ?? null
+    const settledAfterMs = samples.length > 0 ? performance.now() - idleSince : null
+    const heap = await heapUsedMb(cold.baseUrl, token)
     const statuses = await getJson<StatusesBody>(`${cold.baseUrl}/api/agents/model-statuses`, token, 30_000)
     const agents = statuses.body?.agents ?? []
     const coldResult: IngestResult['cold'] = {
@@ -88,6 +111,8 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
       rssMb: memory?.rssMb ?? null,
       settledRssMb,
       settledAfterMs,
+      conversationsReadyMs,
+      heapUsedMb: heap,
       hwmMb: memory?.hwmMb ?? null,
       agentsListed: agents.length,
       agentsWithActivity: agents.filter((a) => a.lastActivityAt !== null).length,

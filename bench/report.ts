@@ -79,8 +79,15 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     rows.push(['cold ingest', 'RSS 1 s after ready (VmRSS)', `${f(i.cold.rssMb)} MB`, '', ''])
     rows.push([
       'cold ingest',
-      'RSS once idle and settled (VmRSS)',
-      i.cold.settledAfterMs === null ? `${f(i.cold.settledRssMb)} MB (did not settle lower)` : `${f(i.cold.settledRssMb)} MB after ${f(i.cold.settledAfterMs / 1000, 0)} s idle`,
+      'conversations read (start → done)',
+      i.cold.conversationsReadyMs === null ? 'not within the timeout' : `${f(i.cold.conversationsReadyMs / 1000, 2)} s`,
+      '',
+      '',
+    ])
+    rows.push([
+      'cold ingest',
+      'RSS once conversations are read and idle (VmRSS)',
+      `${f(i.cold.settledRssMb)} MB after ${f((i.cold.settledAfterMs ?? 0) / 1000, 0)} s idle; V8 heap in use ${f(i.cold.heapUsedMb)} MB`,
       ...verdict('RSS after ingest'),
     ])
     rows.push(['cold ingest', 'peak RSS (VmHWM)', `${f(i.cold.hwmMb)} MB`, '', ''])

@@ -369,7 +369,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const p of openhandsPollers) void p.start()
     const readConversations = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 250)).then(() => conversations.start())
     readConversations().then(
-      () => log.info({ conversations: conversations.size, ms: Math.round(conversations.lastReadMs) }, 'conversations read'),
+      () => {
+        log.info({ conversations: conversations.size, ms: Math.round(conversations.lastReadMs) }, 'conversations read')
+        // That read parsed the whole history a second time: give back the heap it grew.
+        compactAfterFirstRead()
+      },
       (err: unknown) => log.error({ err }, 'reading conversations failed'),
     )
   })

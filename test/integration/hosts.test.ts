@@ -191,16 +191,19 @@ describe('agent hosts over WebSocket', () => {
 
     await new Promise((r) => setTimeout(r, 1100))
     expect((await ping('epsilon', cred, goodPing(75))).status).toBe(200)
-    await waitFor(() => seed.got.some((m) => m.type === 'metrics_update'), 'a metrics_update')
-    const update = seed.got.find((m) => m.type === 'metrics_update')!
+    // Pushes go out on a 500 ms grid: the first ping's own update may arrive after the snapshot.
+    const isNew = (m: PoolMetricsMessage): boolean => m.type === 'metrics_update' && m.metrics.cpu_usage === 75
+    await waitFor(() => seed.got.some(isNew), 'a metrics_update')
+    const update = seed.got.find(isNew)!
     expect(Object.keys(update).sort()).toEqual(['metrics', 'pool_id', 'type'])
     expect(update).toMatchObject({ pool_id: 'live', metrics: { agent_id: 'epsilon', cpu_usage: 75, status: 'busy' } })
     if (update.type === 'metrics_update') {
       expect(update.metrics.running_tasks).toEqual(goodPing().running_tasks)
       expect(Date.parse(update.metrics.last_update_time)).toBeGreaterThan(0)
     }
-    await waitFor(() => env.got.some((m) => m.type === 'metrics_update'), 'the same update on /ws')
-    const enveloped = env.got.find((m) => m.type === 'metrics_update')!
+    const isNewOnWs = (m: ServerMessage): boolean => m.type === 'metrics_update' && m.data.metrics.cpu_usage === 75
+    await waitFor(() => env.got.some(isNewOnWs), 'the same update on /ws')
+    const enveloped = env.got.find(isNewOnWs)!
     expect(enveloped).toMatchObject({ topic: 'pool:live', data: { pool_id: 'live', metrics: { agent_id: 'epsilon', cpu_usage: 75 } } })
     expect(enveloped.seq).toBeGreaterThan(initial.seq - 1)
 

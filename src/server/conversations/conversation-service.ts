@@ -81,7 +81,8 @@ export interface ConversationService {
 
 interface Entry {
   info: ConversationInfo
-  runs: ConversationRun[]
+  /** The runs as the API shows them, built when asked: a copy of every run of every conversation kept in view form would double what conversations hold. */
+  runs: () => ConversationRun[]
   /** Tasks from the runtime (OpenClaw durable tasks, progress cards). */
   ownTasks: Task[]
   /** When the status changes by time alone; null when only data can change it. */
@@ -172,6 +173,7 @@ export function fromPostedList(l: PostedTaskList): ConversationInfo {
   }
 }
 
+const noRuns = (): ConversationRun[] => []
 const sameTasks = (a: readonly Task[], b: readonly Task[]): boolean => JSON.stringify(a) === JSON.stringify(b)
 
 export function createConversationService(options: ConversationServiceOptions): ConversationService {
@@ -225,12 +227,12 @@ export function createConversationService(options: ConversationServiceOptions): 
     }
     for (const { facts, tasks } of openclaw.values()) {
       const judgement = judgeConversation(facts, t, options.rules)
-      add({ info: toConversationInfo(facts, judgement), runs: facts.runs.map(toConversationRun), ownTasks: tasks, changesAt: nextStatusChangeAt(facts, t, options.rules) })
+      add({ info: toConversationInfo(facts, judgement), runs: () => facts.runs.map(toConversationRun), ownTasks: tasks, changesAt: nextStatusChangeAt(facts, t, options.rules) })
     }
     for (const [agentId, conversations] of openhands) {
-      for (const c of conversations.values()) add({ info: fromOpenHands(agentId, c, t), runs: [], ownTasks: [], changesAt: null })
+      for (const c of conversations.values()) add({ info: fromOpenHands(agentId, c, t), runs: noRuns, ownTasks: [], changesAt: null })
     }
-    for (const l of posted.values()) if (!next.has(l.conversationId)) add({ info: fromPostedList(l), runs: [], ownTasks: [], changesAt: null })
+    for (const l of posted.values()) if (!next.has(l.conversationId)) add({ info: fromPostedList(l), runs: noRuns, ownTasks: [], changesAt: null })
     if (!quiet) {
       for (const [id, e] of next) {
         const before = entries.get(id)
@@ -334,7 +336,7 @@ export function createConversationService(options: ConversationServiceOptions): 
     get(id) {
       const e = entries.get(id)
       if (!e) return null
-      return { ...e.info, runs: e.runs, tasks: tasksOf(id, e.ownTasks), task_result: posted.get(id)?.result ?? null }
+      return { ...e.info, runs: e.runs(), tasks: tasksOf(id, e.ownTasks), task_result: posted.get(id)?.result ?? null }
     },
 
     ownerOf(id) {

@@ -15,7 +15,7 @@ import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
 import { errorText, isObject, num, str, type JsonObject } from './record-fields.js'
-import { createSessionScanner, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
+import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 export interface ConversationsDbReaderOptions {
   agentId: string
@@ -237,6 +237,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     }
     state.scan = keepRecentRuns(state.scanner!.finish(), MAX_KEPT_RUNS)
     if (state.scan.lastRecordAt !== null && state.scan.lastRecordAt < Date.now() - keepScannerMs) state.scanner = null
+    else state.scan = detachRuns(state.scan)
     scans.set(sessionId, state)
     return state.scan
   }
@@ -364,7 +365,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         tokens: scan ? { ...scan.tokens } : emptyTokens(),
         costUsd: scan?.costUsd ?? 0,
         indexModel: modelRef(window?.model_provider, window?.model) ?? modelRef(entry.modelProvider, entry.model),
-        runs: scan ? scan.runs.map((r) => ({ ...r, attempts: [...r.attempts] })) : [],
+        runs: scan ? scan.runs : [],
         runCount: scan ? (scan.runCount ?? scan.runs.length) : 0,
         archive,
         observed: {

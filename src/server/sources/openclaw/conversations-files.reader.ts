@@ -16,7 +16,7 @@ import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
 import { errorText, isObject, num, obj, str, type JsonObject } from './record-fields.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import { KEEP_SCANNER_MS } from './conversations-db.reader.js'
-import { createSessionScanner, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
+import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 export interface ConversationsFilesReaderOptions {
   agentId: string
@@ -177,6 +177,7 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
       }
       state.scan = read || state.scan !== null ? keepRecentRuns(scanner.finish(), MAX_KEPT_RUNS) : null
       if (state.scan === null || (state.scan.lastRecordAt !== null && state.scan.lastRecordAt < Date.now() - keepScannerMs)) state.scanner = null
+      else state.scan = detachRuns(state.scan)
       return true
     }
     if (sameFiles && (await attempt(prev))) return prev
@@ -289,7 +290,7 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
         tokens: scan ? { ...scan.tokens } : emptyTokens(),
         costUsd: scan?.costUsd ?? 0,
         indexModel: provider !== null && model !== null ? `${provider}/${model}` : null,
-        runs: scan ? scan.runs.map((r) => ({ ...r, attempts: [...r.attempts] })) : [],
+        runs: scan ? scan.runs : [],
         runCount: scan ? (scan.runCount ?? scan.runs.length) : 0,
         archive,
         observed: { status: null, startedAt: null, endedAt: null, abortedLastRun: raw.abortedLastRun === true },

@@ -46,6 +46,15 @@ export function keepRecentRuns(scan: SessionScanResult, max: number): SessionSca
   return scan.runs.length <= max ? scan : { ...scan, runs: scan.runs.slice(-max), runCount: scan.runCount ?? scan.runs.length }
 }
 
+/**
+ * The result with copies of its runs, for a reader that keeps the scanner (which goes on changing
+ * the runs it returned). A reader that lets the scanner go keeps the runs as they are: one copy of
+ * each run in memory, not two.
+ */
+export function detachRuns(scan: SessionScanResult): SessionScanResult {
+  return { ...scan, runs: scan.runs.map((r) => ({ ...r, attempts: [...r.attempts] })) }
+}
+
 export interface TrajectoryRowMeta {
   /** The row seq or the 0-based line index. */
   position: number
@@ -100,14 +109,29 @@ function newRun(at: number, lifecycle: RunFact['lifecycle']): RunFact {
   }
 }
 
+/**
+ * One string for each model name and error message seen: a long history repeats the same few in
+ * every attempt, and each attempt kept would otherwise hold its own copy.
+ */
+const interned = new Map<string, string>()
+const MAX_INTERNED = 20_000
+
+function intern(text: string): string {
+  const known = interned.get(text)
+  if (known !== undefined) return known
+  if (interned.size >= MAX_INTERNED) interned.clear()
+  interned.set(text, text)
+  return text
+}
+
 function attemptFact(e: ModelAttemptEvent): RunAttemptFact {
   return {
-    model: `${e.provider}/${e.model}`,
+    model: intern(`${e.provider}/${e.model}`),
     at: e.at,
     outcome: e.outcome,
     reason: e.reason,
     httpStatus: e.httpStatus,
-    message: e.message,
+    message: e.message === null ? null : intern(e.message),
   }
 }
 
