@@ -64,7 +64,7 @@ export interface BenchOptions {
 const MiB = 1024 * 1024
 
 const FULL = {
-  ingest: { legacyAgents: 150, sqliteAgents: 50, legacyBytes: 1024 * MiB, sqliteBytes: 200 * MiB, readyTimeoutMs: 15 * 60_000, settleTimeoutMs: 20_000 },
+  ingest: { legacyAgents: 150, sqliteAgents: 50, legacyBytes: 1024 * MiB, sqliteBytes: 200 * MiB, readyTimeoutMs: 15 * 60_000, settleTimeoutMs: 60_000 },
   freshness: { legacyAgents: 50, sqliteAgents: 50, samples: 600, writesPerSecond: 20, drainMs: 5_000 },
   statuses: { legacyAgents: 500, sqliteAgents: 500, durationSec: 10, connections: 10 },
   pings: { agents: 1000, pools: 10, clients: 1000, durationSec: 10, connections: 20 },

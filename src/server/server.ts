@@ -25,6 +25,7 @@ import { createWorkflowsRepository } from './store/workflows.repository.js'
 import { createConversationService, type ConversationService } from './conversations/conversation-service.js'
 import { createConversationTasksRepository } from './store/conversation-tasks.repository.js'
 import { createConversationsReader } from './sources/openclaw/conversations.reader.js'
+import { createParsePool } from './sources/openclaw/parse-pool.js'
 import { discoverOpenClawStateDirs } from './sources/openclaw/openclaw-discovery.js'
 import { createOpenHandsClient } from './sources/openhands/openhands.client.js'
 import { createOpenHandsPoller, type OpenHandsPoller } from './sources/openhands/openhands.poller.js'
@@ -140,7 +141,11 @@ function compactAfterFirstRead(): void {
   try {
     v8.setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as (() => void) | undefined
+    // The objects the read keeps were allocated among its garbage, on every page of the heap: a
+    // collection that does not move them frees little. This one compacts, then the flag goes back.
+    v8.setFlagsFromString('--compact-on-every-full-gc')
     gc?.()
+    v8.setFlagsFromString('--no-compact-on-every-full-gc')
   } catch {
     // Not available on this runtime: memory is returned as V8 sees fit.
   }
@@ -240,8 +245,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return { openclaw: { lookedAt, found: [...byDir].filter(([dir]) => dir).map(([dir, d]) => ({ dir, ...d })) } }
   }
 
+  // Conversations have workers of their own for first reads of quiet sessions: parsing a long
+  // history a second time leaves its garbage in their heaps, which go when they do (idle workers stop).
+  const conversationPool = createParsePool(options.parseWorkers ?? Math.min(4, os.availableParallelism()))
   const conversationReaders = discoverOpenClawStateDirs({ stateDirs: options.openclawDirs ?? [], ...(options.env ? { env: options.env } : {}) }).found.map(
-    (stateDir) => createConversationsReader({ stateDir }),
+    (stateDir) => createConversationsReader({ stateDir, pool: conversationPool }),
   )
   const conversations: ConversationService = createConversationService({
     hub,
@@ -371,8 +379,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readConversations().then(
       () => {
         log.info({ conversations: conversations.size, ms: Math.round(conversations.lastReadMs) }, 'conversations read')
-        // That read parsed the whole history a second time: give back the heap it grew.
-        compactAfterFirstRead()
+        // That read parsed the whole history a second time: give back the heap it grew, once what
+        // the read itself still holds (its results, on their way into the service) is let go.
+        setTimeout(compactAfterFirstRead, 2_000).unref()
       },
       (err: unknown) => log.error({ err }, 'reading conversations failed'),
     )
@@ -398,6 +407,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clearInterval(pruneTimer)
       for (const p of openhandsPollers) p.stop()
       conversations.close()
+      await conversationPool?.close()
       await executions.close()
       hosts.dispose()
       await saveHostTimes()

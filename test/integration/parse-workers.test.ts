@@ -1,9 +1,13 @@
 /**
  * Transcripts parsed in worker threads give exactly what parsing in place gives: the built server
  * is run both ways on the same fixture (the threshold forced to 0 so every transcript goes to a
- * worker), and the fleets it serves are compared.
+ * worker), and the fleets it serves are compared. The same for conversations: quiet sessions are
+ * read whole by workers on the first read.
  */
+import { readdir, stat, utimes } from 'node:fs/promises'
+import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import type { ConversationDetail, ConversationsPage } from '../../src/shared/conversations.js'
 import type { ModelStatusesResponse } from '../../src/shared/model-status.js'
 import { api, copyFixture, copyFixtureLog, removeTempDirs, startServer } from '../helpers/test-server.js'
 
@@ -35,5 +39,41 @@ describe('parse workers', () => {
     expect(inPlace.map((a) => a.agentId)).toEqual(['main', 'ops', 'plain', 'research', 'rl', 'slow'])
     expect(inPlace.find((a) => a.agentId === 'main')!.switchHistory).toHaveLength(8)
     expect(inWorkers).toEqual(inPlace)
+  })
+})
+
+/** Every file of a copy last written an hour ago: its sessions are quiet. */
+async function ageFiles(dir: string, at: Date): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const p = path.join(dir, name)
+    if ((await stat(p)).isDirectory()) await ageFiles(p, at)
+    else await utimes(p, at, at)
+  }
+}
+
+async function conversationsWith(home: string, args: string[]): Promise<{ list: ConversationsPage['conversations']; details: ConversationDetail[] }> {
+  const server = await startServer({ openclawDirs: [home], args })
+  try {
+    const { body } = await api<ConversationsPage>(server, '/api/conversations?limit=200')
+    const details: ConversationDetail[] = []
+    for (const c of body.conversations) {
+      details.push((await api<ConversationDetail>(server, `/api/conversations/${encodeURIComponent(c.conversation_id)}`)).body)
+    }
+    return { list: body.conversations, details }
+  } finally {
+    await server.close()
+  }
+}
+
+describe('conversation reads in parse workers', () => {
+  it('give the same conversations, runs and attempts as reading in place', async () => {
+    const home = await copyFixture('openclaw-2026.4.15')
+    await ageFiles(home, new Date(Date.now() - 3_600_000))
+    const inPlace = await conversationsWith(home, ['--parse-workers', '0'])
+    const inWorkers = await conversationsWith(home, ['--parse-workers', '2'])
+    expect(inPlace.list.length).toBeGreaterThan(3)
+    expect(inPlace.details.some((d) => d.runs.some((r) => r.attempts.length > 1))).toBe(true)
+    expect(inWorkers.list).toEqual(inPlace.list)
+    expect(inWorkers.details).toEqual(inPlace.details)
   })
 })

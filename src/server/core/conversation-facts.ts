@@ -95,7 +95,7 @@ export interface ConversationFacts {
  * Runs kept per conversation. Older ones count in `runCount`, tokens and cost but their detail is
  * let go: a session with years of turns must not hold them all in memory.
  */
-export const MAX_KEPT_RUNS = 100
+export const MAX_KEPT_RUNS = 30
 
 export function emptyTokens(): TokenTotals {
   return { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 }

@@ -90,6 +90,9 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
   /** Where the scanner of the session being read reports malformed records. */
   let lastOut: RejectSink = { reject() {} }
 
+  /** Set while the connection is closed with every session quiet: the files as they were then. */
+  let quietSignature: string | null = null
+
   function close(): void {
     try {
       db?.close()
@@ -98,6 +101,23 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     }
     db = null
     lastDataVersion = null
+  }
+
+  /** Inode, size and mtime of the database and its WAL: any write changes one of them. */
+  function fileSignature(): string | null {
+    try {
+      const main = statSync(dbPath)
+      let wal = '-'
+      try {
+        const w = statSync(`${dbPath}-wal`)
+        wal = `${w.size}:${w.mtimeMs}`
+      } catch {
+        // No WAL file: a database in rollback mode, or one checkpointed and closed.
+      }
+      return `${main.ino}:${main.size}:${main.mtimeMs}|${wal}`
+    } catch {
+      return null
+    }
   }
 
   function open(out: RejectSink): boolean {
@@ -395,6 +415,12 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
   return {
     agentId,
     async read(out) {
+      // An agent whose sessions are all quiet gives its connection (and its page cache) back;
+      // while its files stay as they were, nothing is read.
+      // Taken before reading: a write during the read leaves the files unlike it, and is read next time.
+      const signature = fileSignature()
+      if (db === null && last !== null && quietSignature !== null && signature === quietSignature) return last
+      quietSignature = null
       if (!open(out)) {
         last = null
         return null
@@ -404,6 +430,10 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         if (last !== null && version === lastDataVersion) return last
         last = await readAll(out)
         lastDataVersion = version
+        if (signature !== null && [...scans.values()].every((s) => s.scanner === null)) {
+          quietSignature = signature
+          close()
+        }
         return last
       } catch (err) {
         // A schema change or a locked file: drop the connection and try again on the next read.
@@ -417,6 +447,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       close()
       scans.clear()
       last = null
+      quietSignature = null
     },
   }
 }

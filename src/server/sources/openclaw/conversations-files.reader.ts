@@ -12,10 +12,12 @@ import { basename, join } from 'node:path'
 import type { ConversationFacts } from '../../core/conversation-facts.js'
 import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
-import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
+import type { JsonlTailer, TailCheckpoint } from './jsonl-tailer.js'
 import { errorText, isObject, num, obj, str, type JsonObject } from './record-fields.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import { KEEP_SCANNER_MS } from './conversations-db.reader.js'
+import type { ParsePool } from './parse-pool.js'
+import { readTrajectoryInto, readTranscriptInto, type SessionFilesScan } from './session-files.scan.js'
 import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 export interface ConversationsFilesReaderOptions {
@@ -25,6 +27,8 @@ export interface ConversationsFilesReaderOptions {
   tailer: JsonlTailer
   /** Default is `KEEP_SCANNER_MS`. */
   keepScannerMs?: number
+  /** Parse workers for first reads of quiet sessions. Default is none: everything is read in place. */
+  pool?: ParsePool | null
 }
 
 const TRANSCRIPT = /^(.+)\.jsonl$/
@@ -98,12 +102,25 @@ function filesBySession(names: string[], dir: string, sessionOfFile: ReadonlyMap
 
 export function createConversationsFilesReader(options: ConversationsFilesReaderOptions): AgentConversationsReader {
   const { agentId, agentDir, tailer } = options
+  const pool = options.pool ?? null
   const keepScannerMs = options.keepScannerMs ?? KEEP_SCANNER_MS
   const sessionsDir = join(agentDir, 'sessions')
   const indexPath = join(sessionsDir, 'sessions.json')
   const scans = new Map<string, ScanState>()
   /** Where the scanner of the session being read reports malformed records. */
   let lastOut: RejectSink = { reject() {} }
+
+  /** Whether every file was last written before `before` (false when one cannot be looked at). */
+  async function quietSince(paths: string[], before: number): Promise<boolean> {
+    for (const p of paths) {
+      try {
+        if ((await stat(p)).mtimeMs >= before) return false
+      } catch {
+        return false
+      }
+    }
+    return true
+  }
 
   async function signature(paths: (string | null)[]): Promise<string> {
     const parts: string[] = []
@@ -119,46 +136,38 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
     return parts.join('|')
   }
 
-  /** Reads the lines after `from` (all of them without it). Null when the file could not be read. */
-  async function readLines(
-    path: string,
-    from: TailCheckpoint | undefined,
-    out: RejectSink,
-    each: (record: unknown, lineNo: number, place: string) => void,
-  ): Promise<TailResult | null> {
-    try {
-      return await tailer.read(path, from, {
-        line(buf, start, end, lineNo) {
-          const place = `${path}:${lineNo}`
-          let record: unknown
-          try {
-            record = JSON.parse(buf.toString('utf8', start, end))
-          } catch (err) {
-            out.reject(place, `invalid JSON: ${errorText(err)}`)
-            return
-          }
-          each(record, lineNo, place)
-        },
-      })
-    } catch (err) {
-      out.reject(path, `not readable: ${errorText(err)}`)
-      return null
-    }
-  }
-
   /**
    * Reads a session's files into its scanner: from where the last read stopped when the same files
    * only grew, else from the start with a new scanner (a file replaced, truncated or renamed).
    */
-  async function scanSession(sessionId: string, files: SessionFiles, out: RejectSink, prev: ScanState | undefined): Promise<ScanState> {
+  async function scanSession(
+    sessionId: string,
+    files: SessionFiles,
+    out: RejectSink,
+    prev: ScanState | undefined,
+    inWorker: SessionFilesScan | null | undefined,
+  ): Promise<ScanState> {
     const transcript = files.transcript ?? files.archived?.path ?? null
+    if (prev === undefined && inWorker) {
+      // Read whole by a parse worker: the result without a scanner, like any quiet session's.
+      for (const r of inWorker.rejected) out.reject(r.place, r.reason)
+      return {
+        transcript,
+        trajectory: files.trajectory,
+        scanner: null,
+        transcriptAt: inWorker.transcriptAt,
+        trajectoryAt: inWorker.trajectoryAt,
+        signature: '',
+        scan: inWorker.scan,
+      }
+    }
     const sameFiles = prev !== undefined && prev.scanner !== null && prev.transcript === transcript && prev.trajectory === files.trajectory
     const attempt = async (state: ScanState): Promise<boolean> => {
       lastOut = out
       const scanner = state.scanner!
       let read = false
       if (transcript !== null) {
-        const r = await readLines(transcript, state.transcriptAt, out, (entry, _lineNo, place) => scanner.transcript(entry, place))
+        const r = await readTranscriptInto(tailer, transcript, state.transcriptAt, out, scanner)
         if (r !== null) {
           if (r.reset !== null && state.transcriptAt !== undefined) return false
           state.transcriptAt = r.checkpoint
@@ -166,9 +175,7 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
         }
       }
       if (files.trajectory !== null) {
-        const r = await readLines(files.trajectory, state.trajectoryAt, out, (record, lineNo, place) =>
-          scanner.trajectory(record, { position: lineNo - 1, runId: null, createdAt: null }, place),
-        )
+        const r = await readTrajectoryInto(tailer, files.trajectory, state.trajectoryAt, out, scanner)
         if (r !== null) {
           if (r.reset !== null && state.trajectoryAt !== undefined) return false
           state.trajectoryAt = r.checkpoint
@@ -238,6 +245,33 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
     return { entries, sessionOfFile, ok: true }
   }
 
+  /**
+   * Sessions never read whose files have been quiet for `keepScannerMs` (the bulk of a long
+   * history) go to the parse workers, all queued at once: the pool reads as many at a time as it
+   * has workers. A session a worker fails on is read in place.
+   */
+  async function startWorkerScans(
+    ids: string[],
+    files: Map<string, SessionFiles>,
+    shown: (id: string, f: SessionFiles) => boolean,
+  ): Promise<Map<string, Promise<SessionFilesScan | null>>> {
+    const started = new Map<string, Promise<SessionFilesScan | null>>()
+    if (!pool) return started
+    const quietBefore = Date.now() - keepScannerMs
+    for (const sessionId of ids) {
+      const f = files.get(sessionId)
+      if (!f || scans.has(sessionId) || !shown(sessionId, f)) continue
+      const transcript = f.transcript ?? f.archived?.path ?? null
+      const paths = [transcript, f.trajectory].filter((p): p is string => p !== null)
+      if (paths.length === 0 || !(await quietSince(paths, quietBefore))) continue
+      started.set(
+        sessionId,
+        pool.scanSession({ agentId, sessionId, transcript, trajectory: f.trajectory }).catch(() => null),
+      )
+    }
+    return started
+  }
+
   async function read(out: RejectSink): Promise<AgentConversations | null> {
     let names: string[]
     try {
@@ -250,16 +284,16 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
     const files = filesBySession(names, sessionsDir, index?.sessionOfFile ?? new Map())
     const ids = [...new Set([...(index?.entries.keys() ?? []), ...files.keys()])]
     const conversations: ConversationFacts[] = []
+    // A trajectory alone, with no transcript and no index entry, is not a conversation to show.
+    const shown = (id: string, f: SessionFiles): boolean => !(f.transcript === null && f.archived === null && f.trajectory !== null && !index?.entries.has(id))
+    const inWorkers = await startWorkerScans(ids, files, shown)
     for (const sessionId of ids) {
       const f = files.get(sessionId) ?? { transcript: null, trajectory: null, archived: null }
-      if (f.transcript === null && f.archived === null && f.trajectory !== null && !index?.entries.has(sessionId)) {
-        // A trajectory alone, with no transcript and no index entry, is not a conversation to show.
-        continue
-      }
+      if (!shown(sessionId, f)) continue
       const sig = await signature([f.transcript ?? f.archived?.path ?? null, f.trajectory])
       let cached = scans.get(sessionId)
       if (!cached || cached.signature !== sig) {
-        cached = await scanSession(sessionId, f, out, cached)
+        cached = await scanSession(sessionId, f, out, cached, await inWorkers.get(sessionId))
         cached.signature = sig
         scans.set(sessionId, cached)
       }

@@ -576,7 +576,7 @@ describe('reading again after the data grew', () => {
 })
 
 describe('a long session', () => {
-  it('keeps the detail of its last 100 runs; the others still count in runs, tokens and cost', async () => {
+  it('keeps the detail of its last MAX_KEPT_RUNS runs; the others still count in runs, tokens and cost', async () => {
     const home = copyHome(LEGACY_HOME)
     const path = legacyTranscript(home, 'main')
     const start = Date.parse('2026-11-22T12:00:00Z')

@@ -13,6 +13,7 @@ import type { ConversationFacts } from '../../core/conversation-facts.js'
 import type { AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import { createConversationsDbReader } from './conversations-db.reader.js'
 import { createConversationsFilesReader } from './conversations-files.reader.js'
+import type { ParsePool } from './parse-pool.js'
 import { readDurableTasks, type DurableTask } from './durable-tasks.reader.js'
 import { createJsonlTailer, type JsonlTailer } from './jsonl-tailer.js'
 import { agentDbPath, createStateDbReader } from './state-db.reader.js'
@@ -23,6 +24,8 @@ export interface ConversationsReaderOptions {
   tailer?: JsonlTailer
   /** How long a quiet session keeps the scanner that lets it be read incrementally. Default is 10 minutes. */
   keepScannerMs?: number
+  /** Parse workers that read quiet legacy sessions the first time. Default is none (all in place). */
+  pool?: ParsePool | null
 }
 
 export interface ConversationsScan {
@@ -88,7 +91,7 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
       r.db?.close()
       r = { ...r, db: null, dbPath: null }
     }
-    if (!r) r = { db: null, dbPath: null, files: createConversationsFilesReader({ agentId, agentDir: join(stateDir, 'agents', agentId), tailer, ...keep }) }
+    if (!r) r = { db: null, dbPath: null, files: createConversationsFilesReader({ agentId, agentDir: join(stateDir, 'agents', agentId), tailer, pool: options.pool ?? null, ...keep }) }
     if (dbPath !== null && r.db === null) r = { ...r, db: createConversationsDbReader({ agentId, dbPath, ...keep }), dbPath }
     readers.set(agentId, r)
     return r

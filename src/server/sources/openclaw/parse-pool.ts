@@ -10,26 +10,28 @@ import type { IngestRejection, OpenClawEvent } from '../../core/events.js'
 import type { TailCheckpoint, TailResult } from './jsonl-tailer.js'
 import type { TranscriptFileJob } from './transcript-file.reader.js'
 import type { TranscriptState } from './transcript.parser.js'
+import type { SessionFilesJob, SessionFilesScan } from './session-files.scan.js'
 
-export interface ParseRequest {
+/** A transcript slice for the model-status ingest, or a whole session for conversations. */
+export type ParseRequest =
+  | { id: number; kind: 'transcript'; job: TranscriptFileJob; maxBytes?: number }
+  | { id: number; kind: 'session'; job: SessionFilesJob }
+
+export interface ParseResult {
   id: number
-  job: TranscriptFileJob
-  maxBytes?: number
+  ok: true
+  kind: 'transcript'
+  events: OpenClawEvent[]
+  rejected: IngestRejection[]
+  checkpoint: TailCheckpoint | undefined
+  state: TranscriptState
+  result: TailResult | null
 }
 
-export type ParseResponse =
-  | {
-      id: number
-      ok: true
-      events: OpenClawEvent[]
-      rejected: IngestRejection[]
-      checkpoint: TailCheckpoint | undefined
-      state: TranscriptState
-      result: TailResult | null
-    }
-  | { id: number; ok: false; error: string }
+export type ParseResponse = ParseResult | ({ id: number; ok: true; kind: 'session' } & SessionFilesScan) | { id: number; ok: false; error: string }
 
-export type ParseResult = Extract<ParseResponse, { ok: true }>
+type Answer = Extract<ParseResponse, { ok: true }>
+type Pending = { resolve: (r: Answer) => void; reject: (e: Error) => void }
 
 /** Workers with nothing to do for this long are stopped. */
 const IDLE_MS = 300
@@ -37,12 +39,14 @@ const IDLE_MS = 300
 export interface ParsePool {
   readonly size: number
   readTranscript(job: TranscriptFileJob, maxBytes?: number): Promise<ParseResult>
+  /** A legacy session's files read whole into a session scan (conversations). */
+  scanSession(job: SessionFilesJob): Promise<SessionFilesScan>
   close(): Promise<void>
 }
 
 interface Slot {
   worker: Worker
-  busy: { id: number; resolve: (r: ParseResult) => void; reject: (e: Error) => void } | null
+  busy: ({ id: number } & Pending) | null
 }
 
 /**
@@ -54,7 +58,7 @@ export function createParsePool(size: number): ParsePool | null {
   if (size <= 0 || !existsSync(fileURLToPath(url))) return null
   let nextId = 0
   let closed = false
-  const queue: { req: ParseRequest; resolve: (r: ParseResult) => void; reject: (e: Error) => void }[] = []
+  const queue: ({ req: ParseRequest } & Pending)[] = []
   const slots: Slot[] = []
   // Each worker holds a V8 heap of its own: once a big read is over they are let go, and come
   // back for the next one.
@@ -111,14 +115,25 @@ export function createParsePool(size: number): ParsePool | null {
     retireWhenIdle()
   }
 
+  const ask = (req: ParseRequest): Promise<Answer> => {
+    if (closed) return Promise.reject(new Error('parse pool closed'))
+    return new Promise<Answer>((resolve, reject) => {
+      queue.push({ req, resolve, reject })
+      pump()
+    })
+  }
+
   return {
     size,
-    readTranscript(job, maxBytes) {
-      if (closed) return Promise.reject(new Error('parse pool closed'))
-      return new Promise<ParseResult>((resolve, reject) => {
-        queue.push({ req: { id: ++nextId, job, maxBytes }, resolve, reject })
-        pump()
-      })
+    async readTranscript(job, maxBytes) {
+      const res = await ask({ id: ++nextId, kind: 'transcript', job, ...(maxBytes !== undefined ? { maxBytes } : {}) })
+      if (res.kind !== 'transcript') throw new Error('parse worker answered with the wrong kind')
+      return res
+    },
+    async scanSession(job) {
+      const res = await ask({ id: ++nextId, kind: 'session', job })
+      if (res.kind !== 'session') throw new Error('parse worker answered with the wrong kind')
+      return { scan: res.scan, transcriptAt: res.transcriptAt, trajectoryAt: res.trajectoryAt, rejected: res.rejected }
     },
     async close() {
       closed = true

@@ -1,10 +1,12 @@
 /**
- * Worker thread that parses transcript slices, so a large first read uses every core. It holds no
- * state between requests: each carries its checkpoint and parser state, and gets them back.
+ * Worker thread that parses transcript slices, so a large first read uses every core, and reads
+ * quiet sessions whole for conversations. It holds no state between requests: each carries its
+ * checkpoint and parser state, and gets them back.
  */
 import { parentPort } from 'node:worker_threads'
 import type { OpenClawEvent, IngestRejection } from '../../core/events.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
+import { scanSessionFiles } from './session-files.scan.js'
 import { readTranscriptFile } from './transcript-file.reader.js'
 import { createTranscriptLineFilter } from './transcript.parser.js'
 import type { ParseRequest, ParseResponse } from './parse-pool.js'
@@ -12,7 +14,19 @@ import type { ParseRequest, ParseResponse } from './parse-pool.js'
 const tailer = createJsonlTailer()
 const filter = createTranscriptLineFilter()
 
+const fail = (id: number, err: unknown): void => {
+  const res: ParseResponse = { id, ok: false, error: err instanceof Error ? err.message : String(err) }
+  parentPort?.postMessage(res)
+}
+
 parentPort?.on('message', (req: ParseRequest) => {
+  if (req.kind === 'session') {
+    scanSessionFiles(tailer, req.job).then((scan) => {
+      const res: ParseResponse = { id: req.id, ok: true, kind: 'session', ...scan }
+      parentPort?.postMessage(res)
+    }, (err: unknown) => fail(req.id, err))
+    return
+  }
   const events: OpenClawEvent[] = []
   const rejected: IngestRejection[] = []
   const job = { ...req.job }
@@ -24,12 +38,9 @@ parentPort?.on('message', (req: ParseRequest) => {
     req.maxBytes,
   ).then(
     (result) => {
-      const res: ParseResponse = { id: req.id, ok: true, events, rejected, checkpoint: job.checkpoint, state: job.state, result }
+      const res: ParseResponse = { id: req.id, ok: true, kind: 'transcript', events, rejected, checkpoint: job.checkpoint, state: job.state, result }
       parentPort?.postMessage(res)
     },
-    (err: unknown) => {
-      const res: ParseResponse = { id: req.id, ok: false, error: err instanceof Error ? err.message : String(err) }
-      parentPort?.postMessage(res)
-    },
+    (err: unknown) => fail(req.id, err),
   )
 })
