@@ -23,6 +23,8 @@ declare module 'autocannon' {
     method?: string
     timeout?: number
     body?: string
+    /** Requests per second from all connections together (latency corrected for coordinated omission). */
+    overallRate?: number
     /** Requests each connection sends in turn, round and round. */
     requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[]
   }

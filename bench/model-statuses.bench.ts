@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import type { StatusesParams } from './bench-options.js'
@@ -33,8 +34,19 @@ export interface StatusesResult {
   notModified: LoadResult | null
   /** One client at a time, gzip: the latency of a request that does not queue behind others. */
   singleGzip: LoadResult | null
+  /**
+   * gzip at a steady `steadyRate` requests a second over the same connections: the latency a
+   * request sees when the server is not saturated (autocannon corrects for coordinated omission).
+   */
+  steadyGzip: LoadResult | null
+  steadyRate: number
   baseline: LoadResult | null
+  /** The bare route sending the same gzip bytes at the same steady rate. */
+  baselineSteadyGzip: LoadResult | null
 }
+
+/** 100 dashboards polling every 5 s (seed 000's fallback) ask 20 a second; this is five times that. */
+const STEADY_RATE = 100
 
 interface StatusesBody {
   agents?: unknown[]
@@ -46,6 +58,7 @@ async function load(
   params: StatusesParams,
   responseBytes: number,
   extraHeaders: Record<string, string> = {},
+  overallRate?: number,
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
@@ -53,6 +66,7 @@ async function load(
     duration: params.durationSec,
     timeout: 10,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extraHeaders },
+    ...(overallRate !== undefined ? { overallRate } : {}),
   })
   return {
     p50: result.latency.p50,
@@ -67,8 +81,8 @@ async function load(
   }
 }
 
-async function startBaseline(bodyFile: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'baseline-server.ts'), bodyFile], {
+async function startBaseline(bodyFile: string, gzipFile: string | null): Promise<{ port: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'baseline-server.ts'), bodyFile, ...(gzipFile ? [gzipFile] : [])], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -103,6 +117,24 @@ async function startBaseline(bodyFile: string): Promise<{ port: number; stop(): 
   }
 }
 
+/** The gzip bytes as sent (fetch would decompress them). */
+function rawGzip(url: string, token: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' }, timeout: 30_000 }, (res) => {
+      if (res.headers['content-encoding'] !== 'gzip') {
+        res.resume()
+        reject(new Error('the server did not answer with gzip'))
+        return
+      }
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve(Buffer.concat(chunks)))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+  })
+}
+
 export async function runStatusesBench(data: Dataset, params: StatusesParams, log: (m: string) => void): Promise<StatusesResult> {
   mkdirSync(BENCH_ROOT, { recursive: true })
   const work = mkdtempSync(join(BENCH_ROOT, 'statuses-'))
@@ -124,6 +156,8 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
     let gzip: LoadResult | null = null
     let notModified: LoadResult | null = null
     let singleGzip: LoadResult | null = null
+    let steadyGzip: LoadResult | null = null
+    let gzipBody: Buffer | null = null
     let body: string
     let listed = 0
     try {
@@ -138,12 +172,16 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
       log(`  ${listed} agents, ${(Buffer.byteLength(body) / 1024).toFixed(0)} KiB per response; ${params.durationSec} s × ${params.connections} connections…`)
       switchboard = await load(url, token, params, Buffer.byteLength(body))
       const zipped = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' }, signal: AbortSignal.timeout(30_000) })
-      const zippedBytes = Number(zipped.headers.get('content-length') ?? 0) || (await zipped.arrayBuffer()).byteLength
       const etag = zipped.headers.get('etag')
+      // fetch would unzip the body: the bytes on the wire come from node:zlib's own request.
+      gzipBody = await rawGzip(url, token)
+      const zippedBytes = gzipBody.length
       log(`  again with Accept-Encoding: gzip (${(zippedBytes / 1024).toFixed(0)} KiB)…`)
       gzip = await load(url, token, params, zippedBytes, { 'accept-encoding': 'gzip' })
       log('  again with gzip, one connection…')
       singleGzip = await load(url, token, { ...params, connections: 1 }, zippedBytes, { 'accept-encoding': 'gzip' })
+      log(`  again with gzip, a steady ${STEADY_RATE} requests a second…`)
+      steadyGzip = await load(url, token, params, zippedBytes, { 'accept-encoding': 'gzip' }, STEADY_RATE)
       if (etag) {
         log('  again with If-None-Match (a poller that is up to date)…')
         notModified = await load(url, token, params, 0, { 'if-none-match': etag })
@@ -154,15 +192,23 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
 
     const bodyFile = join(work, 'body.json')
     writeFileSync(bodyFile, body)
+    const gzipFile = gzipBody ? join(work, 'body.json.gz') : null
+    if (gzipFile && gzipBody) writeFileSync(gzipFile, gzipBody)
     let baseline: LoadResult | null = null
-    const bare = await startBaseline(bodyFile)
+    let baselineSteadyGzip: LoadResult | null = null
+    const bare = await startBaseline(bodyFile, gzipFile)
     try {
+      const bareUrl = `http://127.0.0.1:${bare.port}/api/agents/model-statuses`
       log('  bare Fastify baseline…')
-      baseline = await load(`http://127.0.0.1:${bare.port}/api/agents/model-statuses`, null, params, Buffer.byteLength(body))
+      baseline = await load(bareUrl, null, params, Buffer.byteLength(body))
+      if (gzipBody) {
+        log(`  bare Fastify, gzip, a steady ${STEADY_RATE} requests a second…`)
+        baselineSteadyGzip = await load(bareUrl, null, params, gzipBody.length, { 'accept-encoding': 'gzip' }, STEADY_RATE)
+      }
     } finally {
       await bare.stop()
     }
-    return { agents, agentsListed: listed, switchboard, gzip, notModified, singleGzip, baseline }
+    return { agents, agentsListed: listed, switchboard, gzip, notModified, singleGzip, steadyGzip, steadyRate: STEADY_RATE, baseline, baselineSteadyGzip }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
