@@ -1,8 +1,8 @@
 /**
  * Transcripts parsed in worker threads give exactly what parsing in place gives: the built server
  * is run both ways on the same fixture (the threshold forced to 0 so every transcript goes to a
- * worker), and the fleets it serves are compared. The same for conversations: quiet sessions are
- * read whole by workers on the first read.
+ * worker), and the fleets it serves are compared. The same for conversations: quiet sessions and
+ * agent databases are read whole by workers on the first read.
  */
 import { readdir, stat, utimes } from 'node:fs/promises'
 import path from 'node:path'
@@ -66,8 +66,8 @@ async function conversationsWith(home: string, args: string[]): Promise<{ list: 
 }
 
 describe('conversation reads in parse workers', () => {
-  it('give the same conversations, runs and attempts as reading in place', async () => {
-    const home = await copyFixture('openclaw-2026.4.15')
+  it.each(['openclaw-2026.4.15', 'openclaw-2026.9.6'] as const)('give the same conversations, runs and attempts as reading in place (%s)', async (fixture) => {
+    const home = await copyFixture(fixture)
     await ageFiles(home, new Date(Date.now() - 3_600_000))
     const inPlace = await conversationsWith(home, ['--parse-workers', '0'])
     const inWorkers = await conversationsWith(home, ['--parse-workers', '2'])

@@ -79,7 +79,39 @@ function modelRef(provider: unknown, model: unknown): string | null {
   return p !== null && m !== null ? `${p}/${m}` : null
 }
 
-export function createConversationsDbReader(options: ConversationsDbReaderOptions): AgentConversationsReader {
+/**
+ * What a reader whose sessions are all quiet knows, as plain data: a parse worker reads an agent
+ * database the first time and hands this over, and the reader in the server takes it up as if it
+ * had read the database itself.
+ */
+export interface QuietDbReaderState {
+  scans: (Omit<ScanState, 'scanner'> & { scanner: null })[]
+  last: AgentConversations
+  quietSignature: string
+}
+
+export interface ConversationsDbReader extends AgentConversationsReader {
+  /** The state after a read that left every session quiet (the connection closed); else null. */
+  exportQuiet(): QuietDbReaderState | null
+  /** Takes up a state exported by another reader of the same database. */
+  hydrate(state: QuietDbReaderState): void
+}
+
+/** Whether the database and its WAL were last written before `before`. */
+export function agentDbQuiet(dbPath: string, before: number): boolean {
+  try {
+    if (statSync(dbPath).mtimeMs >= before) return false
+  } catch {
+    return false
+  }
+  try {
+    return statSync(`${dbPath}-wal`).mtimeMs < before
+  } catch {
+    return true
+  }
+}
+
+export function createConversationsDbReader(options: ConversationsDbReaderOptions): ConversationsDbReader {
   const { agentId, dbPath } = options
   const keepScannerMs = options.keepScannerMs ?? KEEP_SCANNER_MS
   let db: Database.Database | null = null
@@ -448,6 +480,17 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       scans.clear()
       last = null
       quietSignature = null
+    },
+    exportQuiet() {
+      if (db !== null || last === null || quietSignature === null) return null
+      return { scans: [...scans.values()].map((st) => ({ ...st, scanner: null })), last, quietSignature }
+    },
+    hydrate(state) {
+      close()
+      scans.clear()
+      for (const st of state.scans) scans.set(st.sessionId, st)
+      last = state.last
+      quietSignature = state.quietSignature
     },
   }
 }

@@ -11,9 +11,9 @@ import type { Task } from '../../../shared/conversations.js'
 import type { IngestRejection } from '../../core/events.js'
 import type { ConversationFacts } from '../../core/conversation-facts.js'
 import type { AgentConversationsReader, RejectSink } from './agent-conversations.js'
-import { createConversationsDbReader } from './conversations-db.reader.js'
+import { agentDbQuiet, createConversationsDbReader, KEEP_SCANNER_MS, type ConversationsDbReader } from './conversations-db.reader.js'
 import { createConversationsFilesReader } from './conversations-files.reader.js'
-import type { ParsePool } from './parse-pool.js'
+import type { AgentDbScan, ParsePool } from './parse-pool.js'
 import { readDurableTasks, type DurableTask } from './durable-tasks.reader.js'
 import { createJsonlTailer, type JsonlTailer } from './jsonl-tailer.js'
 import { agentDbPath, createStateDbReader } from './state-db.reader.js'
@@ -24,7 +24,7 @@ export interface ConversationsReaderOptions {
   tailer?: JsonlTailer
   /** How long a quiet session keeps the scanner that lets it be read incrementally. Default is 10 minutes. */
   keepScannerMs?: number
-  /** Parse workers that read quiet legacy sessions the first time. Default is none (all in place). */
+  /** Parse workers that read quiet agent databases and legacy sessions the first time. Default is none (all in place). */
   pool?: ParsePool | null
 }
 
@@ -65,7 +65,8 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
   const keep = options.keepScannerMs !== undefined ? { keepScannerMs: options.keepScannerMs } : {}
   const stateDb = createStateDbReader(stateDir)
   const listedDbs = new Map<string, string>()
-  const readers = new Map<string, { db: AgentConversationsReader | null; dbPath: string | null; files: AgentConversationsReader }>()
+  const readers = new Map<string, { db: ConversationsDbReader | null; dbPath: string | null; files: AgentConversationsReader }>()
+  const pool = options.pool ?? null
   let reported = new Set<string>()
 
   function agentIds(): string[] {
@@ -83,9 +84,32 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
     return [...new Set([...dirs, ...listedDbs.keys()])].sort()
   }
 
-  function readersOf(agentId: string): { db: AgentConversationsReader | null; files: AgentConversationsReader } {
+  function dbPathOf(agentId: string): string | null {
     const wanted = listedDbs.get(agentId) ?? agentDbPath(stateDir, agentId)
-    const dbPath = existsSync(wanted) ? wanted : null
+    return existsSync(wanted) ? wanted : null
+  }
+
+  /**
+   * Agent databases this reader has not read yet whose files have been quiet for the scanner
+   * window: the parse workers read them, all queued at once, and hand back what the reader would
+   * know after reading them itself. One they cannot take (a session still live, a worker failing)
+   * is read in place.
+   */
+  function startWorkerReads(ids: string[]): Map<string, Promise<AgentDbScan | null>> {
+    const started = new Map<string, Promise<AgentDbScan | null>>()
+    if (!pool) return started
+    const quietBefore = Date.now() - (options.keepScannerMs ?? KEEP_SCANNER_MS)
+    for (const agentId of ids) {
+      if (readers.get(agentId)?.db) continue
+      const dbPath = dbPathOf(agentId)
+      if (dbPath === null || !agentDbQuiet(dbPath, quietBefore)) continue
+      started.set(agentId, pool.readAgentDb({ agentId, dbPath }).catch(() => null))
+    }
+    return started
+  }
+
+  function readersOf(agentId: string): { db: ConversationsDbReader | null; files: AgentConversationsReader } {
+    const dbPath = dbPathOf(agentId)
     let r = readers.get(agentId)
     if (r && r.dbPath !== dbPath) {
       r.db?.close()
@@ -104,10 +128,16 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
     const tasks = new Map<string, Task[]>()
     const seen = new Map<string, string>()
     const ids = agentIds()
+    const inWorkers = startWorkerReads(ids)
     for (const agentId of ids) {
       // An agent's database is read in one go: let waiting requests through between agents.
       await new Promise((resolve) => setImmediate(resolve))
       const r = readersOf(agentId)
+      const fromWorker = inWorkers.has(agentId) ? await inWorkers.get(agentId) : null
+      if (fromWorker?.state && r.db !== null) {
+        for (const x of fromWorker.rejected) out.reject(x.place, x.reason)
+        r.db.hydrate(fromWorker.state)
+      }
       // The database first: in releases that have both, a session it holds is the current record.
       for (const reader of [r.db, r.files]) {
         if (reader === null) continue

@@ -10,12 +10,26 @@ import type { IngestRejection, OpenClawEvent } from '../../core/events.js'
 import type { TailCheckpoint, TailResult } from './jsonl-tailer.js'
 import type { TranscriptFileJob } from './transcript-file.reader.js'
 import type { TranscriptState } from './transcript.parser.js'
+import type { QuietDbReaderState } from './conversations-db.reader.js'
 import type { SessionFilesJob, SessionFilesScan } from './session-files.scan.js'
 
 /** A transcript slice for the model-status ingest, or a whole session for conversations. */
 export type ParseRequest =
   | { id: number; kind: 'transcript'; job: TranscriptFileJob; maxBytes?: number }
   | { id: number; kind: 'session'; job: SessionFilesJob }
+  | { id: number; kind: 'agent-db'; job: AgentDbJob }
+
+/** An agent database read whole for conversations. */
+export interface AgentDbJob {
+  agentId: string
+  dbPath: string
+}
+
+export interface AgentDbScan {
+  /** Null when some session is not quiet yet: the server reads that database itself. */
+  state: QuietDbReaderState | null
+  rejected: IngestRejection[]
+}
 
 export interface ParseResult {
   id: number
@@ -28,7 +42,11 @@ export interface ParseResult {
   result: TailResult | null
 }
 
-export type ParseResponse = ParseResult | ({ id: number; ok: true; kind: 'session' } & SessionFilesScan) | { id: number; ok: false; error: string }
+export type ParseResponse =
+  | ParseResult
+  | ({ id: number; ok: true; kind: 'session' } & SessionFilesScan)
+  | ({ id: number; ok: true; kind: 'agent-db' } & AgentDbScan)
+  | { id: number; ok: false; error: string }
 
 type Answer = Extract<ParseResponse, { ok: true }>
 type Pending = { resolve: (r: Answer) => void; reject: (e: Error) => void }
@@ -41,6 +59,8 @@ export interface ParsePool {
   readTranscript(job: TranscriptFileJob, maxBytes?: number): Promise<ParseResult>
   /** A legacy session's files read whole into a session scan (conversations). */
   scanSession(job: SessionFilesJob): Promise<SessionFilesScan>
+  /** An agent database's sessions read whole (conversations). */
+  readAgentDb(job: AgentDbJob): Promise<AgentDbScan>
   close(): Promise<void>
 }
 
@@ -134,6 +154,11 @@ export function createParsePool(size: number): ParsePool | null {
       const res = await ask({ id: ++nextId, kind: 'session', job })
       if (res.kind !== 'session') throw new Error('parse worker answered with the wrong kind')
       return { scan: res.scan, transcriptAt: res.transcriptAt, trajectoryAt: res.trajectoryAt, rejected: res.rejected }
+    },
+    async readAgentDb(job) {
+      const res = await ask({ id: ++nextId, kind: 'agent-db', job })
+      if (res.kind !== 'agent-db') throw new Error('parse worker answered with the wrong kind')
+      return { state: res.state, rejected: res.rejected }
     },
     async close() {
       closed = true

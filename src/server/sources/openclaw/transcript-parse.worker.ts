@@ -1,11 +1,12 @@
 /**
  * Worker thread that parses transcript slices, so a large first read uses every core, and reads
- * quiet sessions whole for conversations. It holds no state between requests: each carries its
+ * quiet sessions and agent databases whole for conversations. It holds no state between requests: each carries its
  * checkpoint and parser state, and gets them back.
  */
 import { parentPort } from 'node:worker_threads'
 import type { OpenClawEvent, IngestRejection } from '../../core/events.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
+import { createConversationsDbReader } from './conversations-db.reader.js'
 import { scanSessionFiles } from './session-files.scan.js'
 import { readTranscriptFile } from './transcript-file.reader.js'
 import { createTranscriptLineFilter } from './transcript.parser.js'
@@ -20,6 +21,22 @@ const fail = (id: number, err: unknown): void => {
 }
 
 parentPort?.on('message', (req: ParseRequest) => {
+  if (req.kind === 'agent-db') {
+    const rejected: IngestRejection[] = []
+    const reader = createConversationsDbReader({ agentId: req.job.agentId, dbPath: req.job.dbPath })
+    reader.read({ reject: (place, reason) => rejected.push({ place, reason }) }).then(
+      () => {
+        const res: ParseResponse = { id: req.id, ok: true, kind: 'agent-db', state: reader.exportQuiet(), rejected }
+        reader.close()
+        parentPort?.postMessage(res)
+      },
+      (err: unknown) => {
+        reader.close()
+        fail(req.id, err)
+      },
+    )
+    return
+  }
   if (req.kind === 'session') {
     scanSessionFiles(tailer, req.job).then((scan) => {
       const res: ParseResponse = { id: req.id, ok: true, kind: 'session', ...scan }
