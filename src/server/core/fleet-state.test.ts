@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ModelAttemptEvent, OpenClawEvent } from './events.js'
+import type { AgentFacts } from './agent-facts.js'
 import { createFleetState } from './fleet-state.js'
 import { createHub } from '../ws/hub.js'
 
@@ -76,5 +77,46 @@ describe('fleet state', () => {
     expect(retry.checkpoints.get('f')).toBe(2)
     expect(retry.agents.map((a) => a.agentId)).toEqual(['a'])
     expect(retry.addedSwitches).toHaveLength(1)
+  })
+
+  it('after a restore, attributes a log decision to the agent whose saved facts know its session', () => {
+    const before = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
+    before.apply({ events: [configured, ...turn(T0, 'old-session')], checkpoints: { f: 1 }, rejected: [] })
+    const saved = before.drainChanges()!
+    const after = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
+    after.restore({
+      agents: saved.agents.map((a) => JSON.parse(a.facts) as AgentFacts),
+      views: new Map(saved.agents.map((a) => [a.agentId, a.view!])),
+      checkpoints: new Map(),
+      kv: new Map(),
+    })
+    expect(after.get('a')!.currentModel?.modelId).toBe('b/fallback')
+    after.apply({
+      events: [
+        {
+          kind: 'fallback_decision',
+          agentId: null,
+          sessionId: 'old-session',
+          runId: null,
+          eventId: 'log:1',
+          at: T0 + 1,
+          decision: 'candidate_failed',
+          requested: 'p/primary',
+          candidate: 'p/primary',
+          next: 'b/fallback',
+          attempt: 1,
+          reason: 'rate_limit',
+          rawReason: 'rate_limit',
+          httpStatus: 429,
+          message: 'Rate limit reached',
+        },
+      ],
+      checkpoints: {},
+      rejected: [],
+    })
+    const primary = after.get('a')!.allModels.find((m) => m.modelId === 'p/primary')!
+    expect(primary.lastError).toMatchObject({ code: 429 })
+    // Nothing left waiting for an agent: it would be saved as pending otherwise.
+    expect(after.drainChanges()?.kv.get('openclaw.pending_decisions') ?? []).toEqual([])
   })
 })
