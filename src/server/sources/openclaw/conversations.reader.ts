@@ -115,7 +115,7 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
       r.db?.close()
       r = { ...r, db: null, dbPath: null }
     }
-    if (!r) r = { db: null, dbPath: null, files: createConversationsFilesReader({ agentId, agentDir: join(stateDir, 'agents', agentId), tailer, pool: options.pool ?? null, ...keep }) }
+    if (!r) r = { db: null, dbPath: null, files: createConversationsFilesReader({ agentId, agentDir: join(stateDir, 'agents', agentId), tailer, pool, ...keep }) }
     if (dbPath !== null && r.db === null) r = { ...r, db: createConversationsDbReader({ agentId, dbPath, ...keep }), dbPath }
     readers.set(agentId, r)
     return r

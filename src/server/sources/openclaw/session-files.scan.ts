@@ -12,7 +12,7 @@ import { errorText } from './record-fields.js'
 import { createSessionScanner, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 /** Reads the lines after `from` (all of them without it). Null when the file could not be read. */
-export async function readJsonLines(
+async function readJsonLines(
   tailer: JsonlTailer,
   path: string,
   from: TailCheckpoint | undefined,
