@@ -25,6 +25,8 @@ declare module 'autocannon' {
     body?: string
     /** Requests per second from all connections together (latency corrected for coordinated omission). */
     overallRate?: number
+    /** A run of its own before the measured one, whose results are not counted. */
+    warmup?: { connections?: number; duration?: number }
     /** Requests each connection sends in turn, round and round. */
     requests?: { method?: string; path?: string; headers?: Record<string, string>; body?: string }[]
   }

@@ -37,6 +37,8 @@ export interface PingsParams {
   /** Dashboard WebSocket clients, spread over the pools. */
   clients: number
   durationSec: number
+  /** Seconds of the same load before each measured run, not counted. */
+  warmupSec: number
   connections: number
 }
 
@@ -67,7 +69,7 @@ const FULL = {
   ingest: { legacyAgents: 150, sqliteAgents: 50, legacyBytes: 1024 * MiB, sqliteBytes: 200 * MiB, readyTimeoutMs: 15 * 60_000, settleTimeoutMs: 60_000 },
   freshness: { legacyAgents: 50, sqliteAgents: 50, samples: 600, writesPerSecond: 20, drainMs: 5_000 },
   statuses: { legacyAgents: 500, sqliteAgents: 500, durationSec: 10, connections: 10 },
-  pings: { agents: 1000, pools: 10, clients: 1000, durationSec: 10, connections: 20 },
+  pings: { agents: 1000, pools: 10, clients: 1000, durationSec: 10, warmupSec: 3, connections: 20 },
   executions: { executions: 1000, concurrency: 4, timeoutMs: 300_000 },
 } satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions'>
 
@@ -75,7 +77,7 @@ const QUICK = {
   ingest: { legacyAgents: 16, sqliteAgents: 4, legacyBytes: 64 * MiB, sqliteBytes: 16 * MiB, readyTimeoutMs: 3 * 60_000, settleTimeoutMs: 10_000 },
   freshness: { legacyAgents: 10, sqliteAgents: 10, samples: 120, writesPerSecond: 20, drainMs: 3_000 },
   statuses: { legacyAgents: 100, sqliteAgents: 100, durationSec: 3, connections: 10 },
-  pings: { agents: 200, pools: 4, clients: 200, durationSec: 3, connections: 20 },
+  pings: { agents: 200, pools: 4, clients: 200, durationSec: 3, warmupSec: 1, connections: 20 },
   executions: { executions: 100, concurrency: 4, timeoutMs: 120_000 },
 } satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions'>
 

@@ -4,12 +4,12 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { ERROR_CODES } from '../shared/errors.js'
 import { AppError } from './http/app-error.js'
 import { bearerFrom } from './auth/token.js'
-import type { Metrics } from './http/metrics.js'
+import type { Metrics, TallyCell, TimingCell } from './http/metrics.js'
 import type { FleetState } from './core/fleet-state.js'
 import type { FleetRepository } from './store/fleet.repository.js'
 import type { HostState } from './core/host-state.js'
@@ -65,6 +65,37 @@ function needsAuth(url: string): boolean {
   return url.startsWith('/api/') || url === '/api' || url.startsWith('/metrics')
 }
 
+/** Routes whose requests are counted and timed (`api_requests_total`, `api_response_time_seconds`). */
+function isMeasured(url: string): boolean {
+  return url.startsWith('/api/') || url === '/healthz' || url === '/metrics'
+}
+
+type Hook = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void
+
+function hooksOf(hooks: unknown): Hook[] {
+  if (!hooks) return []
+  return (Array.isArray(hooks) ? hooks : [hooks]) as Hook[]
+}
+
+const meters = new WeakSet<Hook>()
+const isMeter = (h: Hook): boolean => meters.has(h)
+
+/** The `onResponse` hook that counts and times one route's requests, per method and status. */
+function routeMeter(metrics: Metrics, endpoint: string): Hook {
+  const byMethod = new Map<string, { timing: TimingCell; byStatus: Map<number, TallyCell> }>()
+  const hook: Hook = (req, reply, done) => {
+    done()
+    let m = byMethod.get(req.method)
+    if (!m) byMethod.set(req.method, (m = { timing: metrics.apiResponseTime.labels({ method: req.method, endpoint }), byStatus: new Map() }))
+    let count = m.byStatus.get(reply.statusCode)
+    if (!count) m.byStatus.set(reply.statusCode, (count = metrics.apiRequests.labels({ method: req.method, endpoint, status: String(reply.statusCode) })))
+    count.inc()
+    m.timing.observe(reply.elapsedTime / 1000)
+  }
+  meters.add(hook)
+  return hook
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
@@ -85,32 +116,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('workflowsRepository', deps.workflowsRepository)
   app.decorate('conversations', deps.conversations)
 
-  // The hooks every request runs are callback-style: an async hook costs a promise and a
-  // microtask turn per request, a visible share of a heartbeat's cost.
-  app.addHook('onRequest', (req, _reply, done) => {
-    if (!needsAuth(req.url) || req.routeOptions.config.agentAuth) return done()
+  // Operator auth and request metrics are attached to each route as it is added, with its labels
+  // resolved once: a global hook would look the route up, build label keys and hash labels on
+  // every request, a visible share of a heartbeat's cost. Hooks are callback-style: an async hook
+  // costs a promise and a microtask turn per request.
+  const operatorAuth = (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
     const token = bearerFrom(req.headers.authorization)
     if (!token) return done(new AppError('SWB_AUTH_MISSING'))
     if (!deps.checkToken(token)) return done(new AppError('SWB_AUTH_INVALID'))
     done()
-  })
-
-  // Labelled children are looked up once per route and status: hashing label objects on every
-  // request is a measurable share of a heartbeat's cost.
-  const counters = new Map<string, { inc(): void }>()
-  const timers = new Map<string, { observe(v: number): void }>()
-  app.addHook('onResponse', (req, reply, done) => {
-    done()
-    const endpoint = req.routeOptions.url ?? 'unmatched'
-    if (!endpoint.startsWith('/api/') && endpoint !== '/healthz' && endpoint !== '/metrics') return
-    const status = String(reply.statusCode)
-    const route = `${req.method} ${endpoint}`
-    let counter = counters.get(`${route} ${status}`)
-    if (!counter) counters.set(`${route} ${status}`, (counter = deps.metrics.apiRequests.labels(req.method, endpoint, status)))
-    counter.inc()
-    let timer = timers.get(route)
-    if (!timer) timers.set(route, (timer = deps.metrics.apiResponseTime.labels(req.method, endpoint)))
-    timer.observe(reply.elapsedTime / 1000)
+  }
+  // Catch-alls (the UI's files, unknown routes) see every path: they check the one asked for.
+  const operatorAuthIfApi = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void =>
+    needsAuth(req.url) ? operatorAuth(req, reply, done) : done()
+  app.addHook('onRoute', (route) => {
+    const catchAll = route.url.endsWith('*')
+    const auth = catchAll ? operatorAuthIfApi : needsAuth(route.url) && !route.config?.agentAuth ? operatorAuth : null
+    const onRequest = hooksOf(route.onRequest)
+    if (auth && !onRequest.includes(auth)) route.onRequest = [auth, ...onRequest]
+    if (catchAll || !isMeasured(route.url)) return
+    const meter = routeMeter(deps.metrics, route.url)
+    const onResponse = hooksOf(route.onResponse)
+    route.onResponse = [...onResponse.filter((h) => !isMeter(h)), meter]
   })
 
   app.setErrorHandler((err, req, reply) => {
@@ -140,7 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
     await app.register(fastifyStatic, { root: webRoot, index: ['index.html'], wildcard: true, maxAge: 0 })
   }
-  app.setNotFoundHandler((req, reply) => {
+  app.setNotFoundHandler({ preValidation: operatorAuthIfApi }, (req, reply) => {
     if (hasWeb && req.method === 'GET' && !needsAuth(req.url) && !req.url.startsWith('/ws')) {
       return reply.type('text/html').sendFile('index.html')
     }

@@ -1,4 +1,5 @@
 /** The HTTP API through `app.inject()` (no port): seed 000 shapes and the error catalogue. */
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
@@ -20,6 +21,8 @@ import { removeTempDirs, repoRoot, tempDir } from '../helpers/test-server.js'
 const TOKEN = 'inject-token-123'
 const auth = { authorization: `Bearer ${TOKEN}` }
 let app: FastifyInstance
+/** The same API with the web UI's files served from a folder: the catch-all routes are there too. */
+let withWeb: FastifyInstance
 let close: () => Promise<void>
 
 beforeAll(async () => {
@@ -49,7 +52,7 @@ beforeAll(async () => {
       return Promise.resolve({ switches: a.switchHistory.slice(0, limit), total: a.switchHistory.length })
     },
   }
-  app = await buildApp({
+  const deps: Parameters<typeof buildApp>[0] = {
     fleet: loaded.fleet,
     fleetRepository: repo,
     metrics: createMetrics(),
@@ -63,10 +66,15 @@ beforeAll(async () => {
     version: '9.9.9',
     isReady: () => true,
     sources: () => ({ openclaw: { lookedAt: [home], found: [{ dir: home, layout: 'sqlite', agents: 4 }] } }),
-  })
+  }
+  app = await buildApp(deps)
+  const webRoot = await tempDir()
+  await writeFile(path.join(webRoot, 'index.html'), '<!doctype html><title>Switchboard</title>')
+  withWeb = await buildApp({ ...deps, metrics: createMetrics(), webRoot })
 })
 afterAll(async () => {
   await app.close()
+  await withWeb.close()
   await close()
 })
 
@@ -137,6 +145,48 @@ describe('HTTP API', () => {
       expect(r.statusCode, url).toBe(status)
       expect(r.json<{ error: { code: string } }>().error.code, url).toBe(code)
     }
+  })
+
+  it('asks for the token on unknown API paths too, whatever the method and with the UI served', async () => {
+    for (const a of [app, withWeb]) {
+      for (const method of ['GET', 'POST', 'DELETE'] as const) {
+        const anonymous = await a.inject({ method, url: '/api/nothing-here' })
+        expect(anonymous.statusCode, method).toBe(401)
+        expect(anonymous.json<{ error: { code: string } }>().error.code).toBe('SWB_AUTH_MISSING')
+        const known = await a.inject({ method, url: '/api/nothing-here', headers: auth })
+        expect(known.statusCode, method).toBe(404)
+        expect(known.json<{ error: { code: string } }>().error.code).toBe('SWB_ROUTE_NOT_FOUND')
+      }
+      expect((await a.inject({ url: '/metrics' })).statusCode).toBe(401)
+    }
+    // The UI's shell needs no token, at its own path and at any page of the app.
+    for (const url of ['/', '/agents/main']) {
+      const page = await withWeb.inject({ url })
+      expect(page.statusCode, url).toBe(200)
+      expect(page.body).toContain('<title>Switchboard</title>')
+    }
+  })
+
+  it('counts and times requests per route, method and status for /metrics', async () => {
+    for (let i = 0; i < 3; i++) expect((await withWeb.inject({ url: '/api/agents/model-statuses', headers: auth })).statusCode).toBe(200)
+    await withWeb.inject({ url: '/api/agents/ghost/model-status', headers: auth })
+    await withWeb.inject({ url: '/api/agents/model-statuses' })
+    const text = (await withWeb.inject({ url: '/metrics', headers: auth })).body
+    expect(text).toContain('api_requests_total{method="GET",endpoint="/api/agents/model-statuses",status="200"} 3')
+    expect(text).toContain('api_requests_total{method="GET",endpoint="/api/agents/:agentId/model-status",status="404"} 1')
+    expect(text).toContain('api_requests_total{method="GET",endpoint="/api/agents/model-statuses",status="401"} 1')
+    // Every response falls in the +Inf bucket; the buckets are cumulative and _count matches.
+    const series = 'api_response_time_seconds_bucket{le="+Inf",method="GET",endpoint="/api/agents/model-statuses"}'
+    expect(text).toContain(`${series} 4`)
+    expect(text).toContain('api_response_time_seconds_count{method="GET",endpoint="/api/agents/model-statuses"} 4')
+    const buckets = [...text.matchAll(/api_response_time_seconds_bucket\{le="([^"]+)",method="GET",endpoint="\/api\/agents\/model-statuses"\} (\d+)/g)]
+    expect(buckets.map((m) => m[1])).toEqual(['0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '1', '+Inf'])
+    const counts = buckets.map((m) => Number(m[2]))
+    expect(counts).toEqual([...counts].sort((x, y) => x - y))
+    expect(text).toMatch(/api_response_time_seconds_sum\{method="GET",endpoint="\/api\/agents\/model-statuses"\} 0\.\d+/)
+    // The UI's files are not API requests.
+    await withWeb.inject({ url: '/' })
+    expect((await withWeb.inject({ url: '/metrics', headers: auth })).body).not.toContain('endpoint="/*"')
   })
 
   it('/healthz needs no token and reports ingestion', async () => {

@@ -14,6 +14,7 @@ import {
   type UpdateHostAgentRequest,
 } from '../../shared/agent-hosts.js'
 import { AppError } from '../http/app-error.js'
+import type { TallyCell } from '../http/metrics.js'
 import { validatePing } from '../core/host-status.rules.js'
 import { HISTORY_RESOLUTION_SEC } from '../core/host-state.js'
 
@@ -88,7 +89,7 @@ const PING_RESPONSE_SCHEMA = {
 const RESULT_BY_STATUS: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 429: 'rate_limited' }
 
 export const hostsRoutes: FastifyPluginAsync = async (app) => {
-  const heartbeatCounters = new Map<number, { inc(): void }>()
+  const heartbeatCounters = new Map<number, TallyCell>()
   const notFound = (agentId: string): AppError => new AppError('SWB_HOST_AGENT_NOT_FOUND', `Host agent "${agentId}" is not registered`)
 
   app.post<{ Params: { agentId: string }; Body: unknown }>(
@@ -115,7 +116,7 @@ export const hostsRoutes: FastifyPluginAsync = async (app) => {
       onResponse: (_req, reply, done) => {
         let counter = heartbeatCounters.get(reply.statusCode)
         if (!counter) {
-          counter = app.metrics.heartbeats.labels(RESULT_BY_STATUS[reply.statusCode] ?? 'error')
+          counter = app.metrics.heartbeats.labels({ result: RESULT_BY_STATUS[reply.statusCode] ?? 'error' })
           heartbeatCounters.set(reply.statusCode, counter)
         }
         counter.inc()

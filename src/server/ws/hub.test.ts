@@ -50,6 +50,19 @@ describe('hub', () => {
     expect(hub.subscribe(collector(), ['agents'], 7)).toMatchObject({ resync: false, replayed: 3 })
   })
 
+  it('keeps exactly the newest messages while far more than it holds go through', () => {
+    const hub = createHub({ historySize: 100 })
+    // Enough for the held part to move along the array and be cut from it several times.
+    for (let i = 0; i < 5_000; i++) hub.publish('agent_removed', `agent:${i % 7}`, data(String(i)))
+    expect(hub.subscribe(collector(), ['agents'], 4_899).resync).toBe(true)
+    const late = collector()
+    expect(hub.subscribe(late, ['agents'], 4_900)).toMatchObject({ resync: false, replayed: 100 })
+    expect(late.got.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, k) => 4_901 + k))
+    const one = collector()
+    expect(hub.subscribe(one, ['agent:3'], 4_990)).toMatchObject({ resync: false, replayed: 1 })
+    expect(one.got.map((m) => m.seq)).toEqual([4_995]) // message 4994 (seq 4995) is the one of agent 3
+  })
+
   it('drops a subscriber that refuses a message and keeps serving the others', () => {
     const hub = createHub()
     const good = collector()

@@ -104,7 +104,12 @@ export function createHub(options: HubOptions = {}): Hub {
   const historyBytes = options.historyBytes ?? 8 * 1024 * 1024
   let heldBytes = 0
   const now = options.now ?? Date.now
-  const history: HubMessage[] = []
+  /**
+   * Held messages are `history[head..]`. Dropping the oldest moves `head` on; the array is cut
+   * once most of it is dropped, so a publish costs the same however long the history is.
+   */
+  const history: (HubMessage | undefined)[] = []
+  let head = 0
   /** Each subscriber's patterns, and two indexes so a publish looks only at who wants its topic. */
   const subs = new Map<HubSubscriber, Set<string>>()
   const exact = new Map<string, Set<HubSubscriber>>()
@@ -150,12 +155,14 @@ export function createHub(options: HubOptions = {}): Hub {
   const record = (msg: HubMessage): void => {
     history.push(msg)
     heldBytes += msg.encoded.length
-    let dropped = 0
-    while (history.length - dropped > 1 && (history.length - dropped > historySize || heldBytes > historyBytes)) {
-      heldBytes -= history[dropped]!.encoded.length
-      dropped++
+    while (history.length - head > 1 && (history.length - head > historySize || heldBytes > historyBytes)) {
+      heldBytes -= history[head]!.encoded.length
+      history[head++] = undefined
     }
-    if (dropped > 0) history.splice(0, dropped)
+    if (head > 1024 && head * 2 > history.length) {
+      history.splice(0, head)
+      head = 0
+    }
   }
 
   const wants = (patterns: Set<string>, topic: string): boolean => {
@@ -209,11 +216,11 @@ export function createHub(options: HubOptions = {}): Hub {
         addIndex(sub, t)
       }
       if (since === undefined || since >= seq) return { replayed: 0, resync: false, seq }
-      const oldest = history[0]?.seq ?? seq + 1
+      const oldest = history[head]?.seq ?? seq + 1
       // `since` is the last seq the client saw: it needs since+1 onwards, which must still be held.
       if (since + 1 < oldest) return { replayed: 0, resync: true, seq }
       let start = history.length
-      while (start > 0 && history[start - 1]!.seq > since) start--
+      while (start > head && history[start - 1]!.seq > since) start--
       let replayed = 0
       const addedSet = new Set(added)
       for (let i = start; i < history.length; i++) {
