@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import fastifyStatic from '@fastify/static'
 import { ERROR_CODES } from '../shared/errors.js'
 import { AppError } from './http/app-error.js'
+import { lazyRequestLogger } from './http/request-logger.js'
 import { bearerFrom } from './auth/token.js'
 import type { Metrics, TallyCell, TimingCell } from './http/metrics.js'
 import type { FleetState } from './core/fleet-state.js'
@@ -98,7 +99,7 @@ function routeMeter(metrics: Metrics, endpoint: string): Hook {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    ...(deps.logger ? { loggerInstance: deps.logger, childLoggerFactory: lazyRequestLogger } : { logger: false }),
     // A dashboard polls: per-request lines would drown the log. Errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,

@@ -151,6 +151,22 @@ describe('agent hosts over HTTP', () => {
     expect(metricsText).toMatch(/heartbeats_total\{result="too_large"\} 1/)
   })
 
+  it('reads a ping body as data: "__proto__" and "constructor" keys change nothing', async () => {
+    const cred = await register('omicron', 'proto')
+    const sneaky =
+      '{"__proto__":{"cpu_usage":5,"is_admin":true},"constructor":{"prototype":{"x":1}},"status":"busy","cpu_usage":12,"memory_usage":3,' +
+      '"running_tasks":[{"__proto__":{"title":"sneaky"},"task_id":1,"task_type":"plan","workspace_id":"w","started_at":"2025-01-07T10:30:00Z"}]}'
+    expect((await ping('omicron', cred, sneaky)).status).toBe(200)
+    const shown = (await poolMetrics('proto')).metrics.find((m) => m.agent_id === 'omicron')!
+    expect(shown).toMatchObject({ cpu_usage: 12, memory_usage: 3 })
+    expect(shown.running_tasks).toEqual([{ task_id: 1, task_type: 'plan', workspace_id: 'w', started_at: '2025-01-07T10:30:00Z' }])
+    expect(JSON.stringify(shown)).not.toMatch(/is_admin|sneaky/)
+    // The media type may carry a charset; an empty body is no JSON object.
+    expect((await ping('omicron', cred, goodPing(13), { 'content-type': 'application/json; charset=utf-8' })).status).toBe(200)
+    const empty = await ping('omicron', cred, '')
+    expect([empty.status, empty.body.error?.code]).toEqual([400, 'SWB_REQUEST_INVALID'])
+  })
+
   it('rotates and revokes credentials through the API', async () => {
     const first = await register('delta', 'keys')
     const added = await call<IssuedCredential>('POST', '/api/v1/agents/delta/credentials')

@@ -92,46 +92,62 @@ export const hostsRoutes: FastifyPluginAsync = async (app) => {
   const heartbeatCounters = new Map<number, TallyCell>()
   const notFound = (agentId: string): AppError => new AppError('SWB_HOST_AGENT_NOT_FOUND', `Host agent "${agentId}" is not registered`)
 
-  app.post<{ Params: { agentId: string }; Body: unknown }>(
-    '/api/v1/agents/:agentId/ping',
-    {
-      bodyLimit: PING_BODY_LIMIT,
-      config: { agentAuth: true },
-      // Credentials and flood control come before the body is even read. Callback-style hooks
-      // and a plain handler: at thousands of pings a second, each promise and microtask shows.
-      onRequest: (req: FastifyRequest<{ Params: { agentId: string } }>, reply: FastifyReply, done: (err?: Error) => void) => {
-        const agentId = req.params.agentId
-        const auth = app.hosts.authenticate(agentId, header(req, APP_KEY_HEADER), header(req, APP_SECRET_HEADER), req.ip)
-        if (!auth.ok) {
-          if (auth.retryAfterSec !== undefined) reply.header('retry-after', String(auth.retryAfterSec))
-          return done(new AppError(auth.code))
-        }
-        const wait = app.hosts.admit(agentId)
-        if (wait > 0) {
-          reply.header('retry-after', String(wait))
-          return done(new AppError('SWB_RATE_LIMITED', `Too many pings from agent "${agentId}"; retry after ${wait} s`))
-        }
-        done()
+  // The ping route has a scope of its own for its body parser: plain JSON.parse, without the
+  // default parser's scans of the text for "__proto__" and "constructor" keys. A ping body is only
+  // ever read field by field into fresh objects (validatePing), so such keys stay inert data.
+  await app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json')
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(body as string)
+      } catch {
+        return done(new AppError('SWB_REQUEST_INVALID', 'body is not valid JSON', { field: 'body' }), undefined)
+      }
+      done(null, parsed)
+    })
+
+    scope.post<{ Params: { agentId: string }; Body: unknown }>(
+      '/api/v1/agents/:agentId/ping',
+      {
+        bodyLimit: PING_BODY_LIMIT,
+        config: { agentAuth: true },
+        // Credentials and flood control come before the body is even read. Callback-style hooks
+        // and a plain handler: at thousands of pings a second, each promise and microtask shows.
+        onRequest: (req: FastifyRequest<{ Params: { agentId: string } }>, reply: FastifyReply, done: (err?: Error) => void) => {
+          const agentId = req.params.agentId
+          const auth = scope.hosts.authenticate(agentId, header(req, APP_KEY_HEADER), header(req, APP_SECRET_HEADER), req.ip)
+          if (!auth.ok) {
+            if (auth.retryAfterSec !== undefined) reply.header('retry-after', String(auth.retryAfterSec))
+            return done(new AppError(auth.code))
+          }
+          const wait = scope.hosts.admit(agentId)
+          if (wait > 0) {
+            reply.header('retry-after', String(wait))
+            return done(new AppError('SWB_RATE_LIMITED', `Too many pings from agent "${agentId}"; retry after ${wait} s`))
+          }
+          done()
+        },
+        onResponse: (_req, reply, done) => {
+          let counter = heartbeatCounters.get(reply.statusCode)
+          if (!counter) {
+            counter = scope.metrics.heartbeats.labels({ result: RESULT_BY_STATUS[reply.statusCode] ?? 'error' })
+            heartbeatCounters.set(reply.statusCode, counter)
+          }
+          counter.inc()
+          done()
+        },
+        schema: { response: { 200: PING_RESPONSE_SCHEMA } },
       },
-      onResponse: (_req, reply, done) => {
-        let counter = heartbeatCounters.get(reply.statusCode)
-        if (!counter) {
-          counter = app.metrics.heartbeats.labels({ result: RESULT_BY_STATUS[reply.statusCode] ?? 'error' })
-          heartbeatCounters.set(reply.statusCode, counter)
-        }
-        counter.inc()
-        done()
+      (req, reply) => {
+        const checked = validatePing(req.body)
+        if (!checked.ok) throw new AppError('SWB_REQUEST_INVALID', checked.message, { field: checked.field })
+        const { offlineAfterSec } = scope.hosts.ping(req.params.agentId, checked.value)
+        const res: AgentPingResponse = { accepted: true, server_time: Date.now(), offline_after_sec: offlineAfterSec }
+        void reply.send(res)
       },
-      schema: { response: { 200: PING_RESPONSE_SCHEMA } },
-    },
-    (req, reply) => {
-      const checked = validatePing(req.body)
-      if (!checked.ok) throw new AppError('SWB_REQUEST_INVALID', checked.message, { field: checked.field })
-      const { offlineAfterSec } = app.hosts.ping(req.params.agentId, checked.value)
-      const res: AgentPingResponse = { accepted: true, server_time: Date.now(), offline_after_sec: offlineAfterSec }
-      void reply.send(res)
-    },
-  )
+    )
+  })
 
   app.get('/api/v1/agents', async () => ({ agents: app.hosts.list() }))
 
