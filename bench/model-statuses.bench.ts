@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { pacedLoad } from './paced-load.js'
 import type { StatusesParams } from './bench-options.js'
 import type { Dataset } from './dataset.generator.js'
 import { BENCH_ROOT } from './dataset.generator.js'
@@ -35,8 +36,8 @@ export interface StatusesResult {
   /** One client at a time, gzip: the latency of a request that does not queue behind others. */
   singleGzip: LoadResult | null
   /**
-   * gzip at a steady `steadyRate` requests a second over the same connections: the latency a
-   * request sees when the server is not saturated (autocannon corrects for coordinated omission).
+   * gzip at a steady `steadyRate` requests a second, evenly spaced, over the same number of
+   * connections: the latency a request sees when the server is not saturated (`paced-load.ts`).
    */
   steadyGzip: LoadResult | null
   steadyRate: number
@@ -58,7 +59,6 @@ async function load(
   params: StatusesParams,
   responseBytes: number,
   extraHeaders: Record<string, string> = {},
-  overallRate?: number,
 ): Promise<LoadResult> {
   const result = await autocannon({
     url,
@@ -66,7 +66,6 @@ async function load(
     duration: params.durationSec,
     timeout: 10,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extraHeaders },
-    ...(overallRate !== undefined ? { overallRate } : {}),
   })
   return {
     p50: result.latency.p50,
@@ -79,6 +78,17 @@ async function load(
     errors: result.errors,
     responseBytes,
   }
+}
+
+/** Evenly spaced requests at {@link STEADY_RATE}, over `params.connections` connections. */
+function steady(url: string, token: string | null, params: StatusesParams, extraHeaders: Record<string, string>): Promise<LoadResult> {
+  return pacedLoad({
+    url,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extraHeaders },
+    rate: STEADY_RATE,
+    durationSec: params.durationSec,
+    connections: params.connections,
+  })
 }
 
 async function startBaseline(bodyFile: string, gzipFile: string | null): Promise<{ port: number; stop(): Promise<void> }> {
@@ -181,7 +191,7 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
       log('  again with gzip, one connection…')
       singleGzip = await load(url, token, { ...params, connections: 1 }, zippedBytes, { 'accept-encoding': 'gzip' })
       log(`  again with gzip, a steady ${STEADY_RATE} requests a second…`)
-      steadyGzip = await load(url, token, params, zippedBytes, { 'accept-encoding': 'gzip' }, STEADY_RATE)
+      steadyGzip = await steady(url, token, params, { 'accept-encoding': 'gzip' })
       if (etag) {
         log('  again with If-None-Match (a poller that is up to date)…')
         notModified = await load(url, token, params, 0, { 'if-none-match': etag })
@@ -203,7 +213,7 @@ export async function runStatusesBench(data: Dataset, params: StatusesParams, lo
       baseline = await load(bareUrl, null, params, Buffer.byteLength(body))
       if (gzipBody) {
         log(`  bare Fastify, gzip, a steady ${STEADY_RATE} requests a second…`)
-        baselineSteadyGzip = await load(bareUrl, null, params, gzipBody.length, { 'accept-encoding': 'gzip' }, STEADY_RATE)
+        baselineSteadyGzip = await steady(bareUrl, null, params, { 'accept-encoding': 'gzip' })
       }
     } finally {
       await bare.stop()

@@ -124,7 +124,7 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
       `${f(l.p50)} / ${f(l.p99)} ms, ${f(l.reqPerSec, 0)} req/s (${l.non2xx} non-2xx, ${l.errors} errors)`
     rows.push([
       'GET statuses',
-      `gzip at a steady ${s.steadyRate} req/s, ${s.agentsListed}/${s.agents} agents`,
+      `gzip, evenly paced at ${s.steadyRate} req/s, ${s.agentsListed}/${s.agents} agents`,
       s.steadyGzip ? line(s.steadyGzip) : '–',
       ...verdict('GET model-statuses p99'),
     ])
