@@ -8,12 +8,15 @@ import type { IngestParams } from './bench-options.js'
 import type { Dataset } from './dataset.generator.js'
 import { BENCH_ROOT } from './dataset.generator.js'
 import { getJson, startServer, type RunningServer } from './server.process.js'
+import { readIntoPageCache, type PageCacheWarmup } from './page-cache.js'
 
 export interface IngestResult {
   inputBytes: number
   inputJsonlBytes: number
   inputSqliteBytes: number
   agents: number
+  /** The data set (and, before the restart, the server's data dir) read once before each start. */
+  pageCache: { cold: PageCacheWarmup; restart: PageCacheWarmup }
   cold: {
     readyMs: number
     readyBy: RunningServer['readyBy']
@@ -73,7 +76,8 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
       readyTimeoutMs: params.readyTimeoutMs,
     })
   try {
-    log(`  cold start on ${(data.bytes.total / MB).toFixed(0)} MB…`)
+    const warmCold = readIntoPageCache([data.dir])
+    log(`  read ${(warmCold.bytes / MB).toFixed(0)} MB into the page cache in ${(warmCold.ms / 1000).toFixed(1)} s; cold start on ${(data.bytes.total / MB).toFixed(0)} MB…`)
     const cold = await server()
     // Let the heap settle a moment so RSS is the steady state after ingest, not the last burst.
     await new Promise((r) => setTimeout(r, 1_000))
@@ -119,6 +123,7 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
     }
     log(`  ready in ${(cold.readyMs / 1000).toFixed(2)} s; restarting…`)
     const stopped = await cold.stop()
+    const warmRestart = readIntoPageCache([data.dir, dataDir])
     const warm = await server()
     const warmMemory = warm.memory()
     const restart: IngestResult['restart'] = {
@@ -134,6 +139,7 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
       inputJsonlBytes: data.bytes.jsonl,
       inputSqliteBytes: data.bytes.sqlite,
       agents: expectAgents,
+      pageCache: { cold: warmCold, restart: warmRestart },
       cold: coldResult,
       restart,
     }

@@ -280,13 +280,17 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     if (e.sinceDerived >= FACT_WINDOW / 2) deriveInto(agentId, e)
   }
 
-  const recompute = (ids: Iterable<string>, publish: boolean | 'summary'): void => {
+  /**
+   * Judges agents again. New facts also yield switches (`derive`); the clock alone cannot, so a
+   * tick only re-judges statuses (a cooldown that ran out) and leaves the switch history as it is.
+   */
+  const recompute = (ids: Iterable<string>, publish: boolean | 'summary', derive = true): void => {
     const t = now()
     for (const agentId of ids) {
       const e = agents.get(agentId)
       if (!e) continue
       const outcomes = mergeOutcomes(e.facts)
-      const added = deriveInto(agentId, e, outcomes)
+      const added = derive ? deriveInto(agentId, e, outcomes) : []
       const view = computeAgentStatus(e.facts, t, outcomes)
       const encoded = JSON.stringify(view)
       if (encoded === e.encoded) continue
@@ -383,7 +387,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     },
 
     tick() {
-      recompute(agents.keys(), true)
+      recompute(agents.keys(), true, false)
     },
 
     list() {

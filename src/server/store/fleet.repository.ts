@@ -45,6 +45,13 @@ function dedupeById<T extends { id: string }>(rows: T[]): T[] {
   return [...new Map(rows.map((r) => [r.id, r])).values()]
 }
 
+/**
+ * SQLite runs each statement synchronously on the server's thread, and the first save after a
+ * large read writes tens of thousands of rows: between statements the event loop gets a turn, so
+ * requests (the dashboard's first load, /healthz) are served meanwhile instead of after it.
+ */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 export function createFleetRepository(store: Store): FleetRepository {
   const { db } = store
   return {
@@ -78,6 +85,7 @@ export function createFleetRepository(store: Store): FleetRepository {
               })),
             )
             .execute()
+          await nextTurn()
         }
         if (changes.removedAgents.length > 0) {
           await trx.deleteFrom('agent_snapshots').where('agent_id', 'in', changes.removedAgents).execute()
@@ -89,6 +97,7 @@ export function createFleetRepository(store: Store): FleetRepository {
             .values(rows)
             .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), updated_at: eb.ref('excluded.updated_at') })))
             .execute()
+          await nextTurn()
         }
         for (const [key, v] of changes.kv) {
           const value = JSON.stringify(v)
@@ -97,9 +106,11 @@ export function createFleetRepository(store: Store): FleetRepository {
             .values({ key, value, updated_at: now })
             .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now }))
             .execute()
+          await nextTurn()
         }
         for (const ids of chunks(changes.removedSwitches, 500)) {
           await trx.deleteFrom('model_switches').where('id', 'in', ids).execute()
+          await nextTurn()
         }
         const switchRows = changes.addedSwitches.map((s) => ({
           id: s.id,
@@ -133,6 +144,7 @@ export function createFleetRepository(store: Store): FleetRepository {
               })),
             )
             .execute()
+          await nextTurn()
         }
         // The log's word on a switch wins wherever the same switch was also read from a transcript,
         // however far apart in time the two were read.
