@@ -35,14 +35,21 @@ export interface IngestResult {
     agentsListed: number
     agentsWithActivity: number
   }
-  restart: {
-    stopMs: number
-    readyMs: number
-    readyBy: RunningServer['readyBy']
-    serverBytesRead: number | null
-    rssMb: number | null
-  }
+  /** The median of the restarts, and each of them in order. */
+  restart: RestartRun & { runs: RestartRun[] }
 }
+
+export interface RestartRun {
+  /** How long the server before this start took to stop. */
+  stopMs: number
+  readyMs: number
+  readyBy: RunningServer['readyBy']
+  serverBytesRead: number | null
+  rssMb: number | null
+}
+
+/** Restarts timed in a row on the same data dir. */
+const RESTARTS = 3
 
 interface StatusesBody {
   agents?: { agentId: string; lastActivityAt: number | null }[]
@@ -124,16 +131,24 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
     log(`  ready in ${(cold.readyMs / 1000).toFixed(2)} s; restarting…`)
     const stopped = await cold.stop()
     const warmRestart = readIntoPageCache([data.dir, dataDir])
-    const warm = await server()
-    const warmMemory = warm.memory()
-    const restart: IngestResult['restart'] = {
-      stopMs: stopped.ms,
-      readyMs: warm.readyMs,
-      readyBy: warm.readyBy,
-      serverBytesRead: warm.healthz.ingest?.bytesRead ?? null,
-      rssMb: warmMemory?.rssMb ?? null,
+    // One start on a VM shared with other work is one sample of a noisy figure: the restart is
+    // timed RESTARTS times in a row, each shown, and judged on the median.
+    const runs: RestartRun[] = []
+    let lastStopMs = stopped.ms
+    for (let i = 0; i < RESTARTS; i++) {
+      const warm = await server()
+      const warmMemory = warm.memory()
+      runs.push({
+        stopMs: lastStopMs,
+        readyMs: warm.readyMs,
+        readyBy: warm.readyBy,
+        serverBytesRead: warm.healthz.ingest?.bytesRead ?? null,
+        rssMb: warmMemory?.rssMb ?? null,
+      })
+      lastStopMs = (await warm.stop()).ms
     }
-    await warm.stop()
+    const median = [...runs].sort((a, b) => a.readyMs - b.readyMs)[Math.floor(runs.length / 2)]!
+    const restart: IngestResult['restart'] = { ...median, runs }
     return {
       inputBytes: data.bytes.total,
       inputJsonlBytes: data.bytes.jsonl,
