@@ -1,4 +1,4 @@
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs'
+import { copyFileSync, readdirSync, readFileSync, readlinkSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -163,6 +163,55 @@ describe('agent database reader against a live writer', () => {
     ])
     expect(second.rejected).toEqual([{ place: expect.stringMatching(/:trajectory_runtime_events:\d+$/), reason: expect.stringMatching(/^invalid JSON/) }])
     expect(second.checkpoints.get(dbCheckpointKey(dbPath, 'trajectory_runtime_events', CURRENT_MAIN_SESSION))).toMatchObject({ seq: 115 })
+    reader.close()
+    writer.close()
+  })
+})
+
+describe('agent database reader, quiet databases', () => {
+  let t: ReturnType<typeof tempDir>
+  let dbPath: string
+  beforeEach(() => {
+    t = tempDir()
+    dbPath = join(t.dir, 'openclaw-agent.sqlite')
+    copyFileSync(MAIN_DB, dbPath)
+  })
+  afterEach(() => t.cleanup())
+
+  /** Descriptors this process holds on the database file itself. */
+  const openHandles = (): number =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(join('/proc/self/fd', fd)) === dbPath
+      } catch {
+        return false
+      }
+    }).length
+
+  it('gives its connection back once its files are quiet, and opens it again when they change', () => {
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    utimesSync(dbPath, hourAgo, hourAgo)
+    const reader = createAgentDbReader({ agentId: 'main', dbPath, checkpoints: new Map() })
+    const first = createMemorySink()
+    expect(reader.poll(first).changed).toBe(true)
+    expect(ofKind(first.events, 'model_attempt').length).toBeGreaterThan(0)
+    expect(openHandles()).toBe(0)
+    // Nothing written: nothing opened, nothing read.
+    expect(reader.poll(createMemorySink()).changed).toBe(false)
+    expect(openHandles()).toBe(0)
+
+    const writer = new Database(dbPath)
+    writer.pragma('journal_mode = WAL')
+    const writerHandles = openHandles()
+    const template = writer.prepare('SELECT event_json FROM trajectory_runtime_events WHERE seq = 41').get() as { event_json: string }
+    writer
+      .prepare('INSERT INTO trajectory_runtime_events (session_id, seq, run_id, event_json, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(CURRENT_MAIN_SESSION, 114, 'live-run-2', template.event_json.replaceAll('"runId":"', '"runId":"x'), 1795345000000)
+    const second = createMemorySink()
+    expect(reader.poll(second).changed).toBe(true)
+    expect(second.events).toEqual([expect.objectContaining({ kind: 'model_attempt', eventId: `${CURRENT_MAIN_SESSION}:trajectory:114` })])
+    // Just written: the connection stays for what comes next.
+    expect(openHandles()).toBe(writerHandles + 1)
     reader.close()
     writer.close()
   })

@@ -30,6 +30,11 @@ export interface AgentDbReaderOptions {
   now?: () => number
   /** Milliseconds between full sweeps of every session (guards against rowid reuse). Default is 60000. */
   fullSweepMs?: number
+  /**
+   * A database whose files were last written longer ago than this gives its connection back
+   * after a read, until its files change. Default is 60000.
+   */
+  quietMs?: number
 }
 
 export interface AgentDbReader {
@@ -83,6 +88,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
   const pageSize = options.pageSize ?? 500
   const now = options.now ?? Date.now
   const fullSweepMs = options.fullSweepMs ?? 60_000
+  const quietMs = options.quietMs ?? 60_000
 
   let db: Database.Database | null = null
   let ino = -1
@@ -95,6 +101,8 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
   const sessionSignatures = new Map<string, string>()
   let authSignature: string | null = null
   const statements = new Map<string, Database.Statement>()
+  /** Set while the connection is closed because the files were quiet: the files as they were then. */
+  let quietSignature: string | null = null
 
   function stmt(sql: string): Database.Statement {
     let s = statements.get(sql)
@@ -121,7 +129,30 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
     }
   }
 
+  /**
+   * Inode, size and mtime of the database and its WAL (any commit changes one of them), and when
+   * either was last written.
+   */
+  function files(): { signature: string; writtenAt: number } | null {
+    try {
+      const main = statSync(dbPath)
+      let wal = '-'
+      let writtenAt = main.mtimeMs
+      try {
+        const w = statSync(`${dbPath}-wal`)
+        wal = `${w.size}:${w.mtimeMs}`
+        writtenAt = Math.max(writtenAt, w.mtimeMs)
+      } catch {
+        // No WAL file: a database in rollback mode, or one checkpointed and closed.
+      }
+      return { signature: `${main.ino}:${main.size}:${main.mtimeMs}|${wal}`, writtenAt }
+    } catch {
+      return null
+    }
+  }
+
   function close(): void {
+    quietSignature = null
     statements.clear()
     try {
       db?.close()
@@ -344,6 +375,21 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
   }
 
   function poll(out: IngestSink, force = false): { changed: boolean; error: string | null } {
+    // Hundreds of databases each holding a connection and its page cache add up to many MB: one
+    // whose files have been quiet for a while is closed, and while they stay as they were nothing is
+    // opened. Taken before reading: a commit during the read leaves the files unlike it.
+    const before = files()
+    if (db === null && !force && quietSignature !== null && before?.signature === quietSignature) return { changed: false, error: null }
+    quietSignature = null
+    const result = read(out, force)
+    if (db !== null && before !== null && Date.now() - before.writtenAt > quietMs) {
+      close()
+      quietSignature = before.signature
+    }
+    return result
+  }
+
+  function read(out: IngestSink, force: boolean): { changed: boolean; error: string | null } {
     try {
       if (db !== null) {
         // A database file replaced under the same name needs a new connection.
