@@ -391,8 +391,9 @@ describe('workflows', () => {
     const { context, page, errors } = await newPage()
     await open(page, `/workflows/${w.id}`)
     await page.getByTestId('workflow-detail').waitFor()
-    // A registered host without an OpenClaw agent links to its pool.
-    expect(await page.getByTestId('workflow-step').nth(1).getByTestId('step-agent').getAttribute('href')).toBe('#/pools/lab')
+    // A registered host without an OpenClaw agent links to its pool, once the hosts are loaded
+    // (until then every agent links to its own page).
+    await page.getByTestId('workflow-step').nth(1).locator('[data-testid="step-agent"][href="#/pools/lab"]').waitFor()
     // Its page says so before anyone presses Run.
     await page.getByTestId('workflow-step').nth(1).getByTestId('step-no-runner').waitFor()
     expect(await page.getByTestId('step-no-runner').count()).toBe(1)
