@@ -9,6 +9,7 @@ import Database from 'better-sqlite3'
 import { decompress } from 'fzstd'
 import type { SessionSeenEvent } from '../../core/events.js'
 import { parseUsageStats, type AuthProfiles } from './auth-state.parser.js'
+import { dbFiles } from './db-files.js'
 import type { IngestSink } from './ingest-collector.js'
 import { errorText, isObject } from './record-fields.js'
 import {
@@ -126,28 +127,6 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
     } catch {
       db = null
       return false
-    }
-  }
-
-  /**
-   * Inode, size and mtime of the database and its WAL (any commit changes one of them), and when
-   * either was last written.
-   */
-  function files(): { signature: string; writtenAt: number } | null {
-    try {
-      const main = statSync(dbPath)
-      let wal = '-'
-      let writtenAt = main.mtimeMs
-      try {
-        const w = statSync(`${dbPath}-wal`)
-        wal = `${w.size}:${w.mtimeMs}`
-        writtenAt = Math.max(writtenAt, w.mtimeMs)
-      } catch {
-        // No WAL file: a database in rollback mode, or one checkpointed and closed.
-      }
-      return { signature: `${main.ino}:${main.size}:${main.mtimeMs}|${wal}`, writtenAt }
-    } catch {
-      return null
     }
   }
 
@@ -378,7 +357,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
     // Hundreds of databases each holding a connection and its page cache add up to many MB: one
     // whose files have been quiet for a while is closed, and while they stay as they were nothing is
     // opened. Taken before reading: a commit during the read leaves the files unlike it.
-    const before = files()
+    const before = dbFiles(dbPath)
     if (db === null && !force && quietSignature !== null && before?.signature === quietSignature) return { changed: false, error: null }
     quietSignature = null
     const result = read(out, force)

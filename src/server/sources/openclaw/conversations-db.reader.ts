@@ -13,6 +13,7 @@ import type { Task } from '../../../shared/conversations.js'
 import type { ConversationFacts, ObservedRunStatus } from '../../core/conversation-facts.js'
 import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
+import { dbFiles } from './db-files.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
 import { errorText, isObject, num, str, type JsonObject } from './record-fields.js'
 import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
@@ -133,23 +134,6 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     }
     db = null
     lastDataVersion = null
-  }
-
-  /** Inode, size and mtime of the database and its WAL: any write changes one of them. */
-  function fileSignature(): string | null {
-    try {
-      const main = statSync(dbPath)
-      let wal = '-'
-      try {
-        const w = statSync(`${dbPath}-wal`)
-        wal = `${w.size}:${w.mtimeMs}`
-      } catch {
-        // No WAL file: a database in rollback mode, or one checkpointed and closed.
-      }
-      return `${main.ino}:${main.size}:${main.mtimeMs}|${wal}`
-    } catch {
-      return null
-    }
   }
 
   function open(out: RejectSink): boolean {
@@ -450,7 +434,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       // An agent whose sessions are all quiet gives its connection (and its page cache) back;
       // while its files stay as they were, nothing is read.
       // Taken before reading: a write during the read leaves the files unlike it, and is read next time.
-      const signature = fileSignature()
+      const signature = dbFiles(dbPath)?.signature ?? null
       if (db === null && last !== null && quietSignature !== null && signature === quietSignature) return last
       quietSignature = null
       if (!open(out)) {
