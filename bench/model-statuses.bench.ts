@@ -7,23 +7,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { pacedLoad } from './paced-load.js'
+import { pacedLoad, type LoadResult } from './paced-load.js'
 import type { StatusesParams } from './bench-options.js'
 import type { Dataset } from './dataset.generator.js'
 import { BENCH_ROOT } from './dataset.generator.js'
 import { getJson, REPO_ROOT, startServer } from './server.process.js'
 
-export interface LoadResult {
-  p50: number
-  p90: number
-  p99: number
-  max: number
-  reqPerSec: number
-  requests: number
-  non2xx: number
-  errors: number
-  responseBytes: number
-}
+export type { LoadResult }
 
 export interface StatusesResult {
   agents: number

@@ -20,7 +20,8 @@ export interface PacedOptions {
   connections: number
 }
 
-export interface PacedResult {
+/** A load's latencies (ms) and counts; the statuses benchmark reports autocannon's in the same form. */
+export interface LoadResult {
   p50: number
   p90: number
   p99: number
@@ -40,7 +41,7 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
 }
 
-export async function pacedLoad(opts: PacedOptions): Promise<PacedResult> {
+export async function pacedLoad(opts: PacedOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: opts.connections })
   const intervalMs = 1000 / opts.rate
   const total = Math.round(opts.rate * opts.durationSec)

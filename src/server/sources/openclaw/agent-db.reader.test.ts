@@ -166,17 +166,6 @@ describe('agent database reader against a live writer', () => {
     reader.close()
     writer.close()
   })
-})
-
-describe('agent database reader, quiet databases', () => {
-  let t: ReturnType<typeof tempDir>
-  let dbPath: string
-  beforeEach(() => {
-    t = tempDir()
-    dbPath = join(t.dir, 'openclaw-agent.sqlite')
-    copyFileSync(MAIN_DB, dbPath)
-  })
-  afterEach(() => t.cleanup())
 
   /** Descriptors this process holds on the database file itself. */
   const openHandles = (): number =>
