@@ -137,6 +137,9 @@ export function packageVersion(): string {
  * The first read parses the whole history once and leaves a heap of garbage that V8 would keep
  * around for a long while; one full collection right after it gives that memory back.
  */
+/** How long after the first save the heap is compacted. */
+const COMPACT_DELAY_MS = 100
+
 function compactAfterFirstRead(): void {
   try {
     v8.setFlagsFromString('--expose-gc')
@@ -366,7 +369,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   ).then(async () => {
     fleet.setLive(true)
     // The first save can be large; reads of the store (the switch history) wait for it instead.
-    const firstSave = save().then(compactAfterFirstRead)
+    // The compaction after it pauses everything for tens of ms: the first requests, which come as
+    // soon as the server is ready, are answered before.
+    const firstSave = save()
+      .then(() => new Promise<void>((resolve) => setTimeout(resolve, COMPACT_DELAY_MS)))
+      .then(compactAfterFirstRead)
     ready = true
     // Views restored from the store were judged at an earlier time: judge them again now.
     setImmediate(() => fleet.tick())

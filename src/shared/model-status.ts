@@ -144,9 +144,18 @@ export interface ModelSwitchesResponse {
   total: number
 }
 
+const DAY_MS = 86_400_000
+
 /** `HH:MM:SS` of an epoch-ms timestamp, in UTC. */
 export function clockTime(timestamp: number): string {
-  return new Date(timestamp).toISOString().slice(11, 19)
+  // Every derived switch is stamped with it: arithmetic costs a fraction of formatting a Date.
+  // Outside the range a Date can hold, Date's own error is kept.
+  if (!Number.isFinite(timestamp) || Math.abs(timestamp) > 8.64e15) return new Date(timestamp).toISOString().slice(11, 19)
+  const secs = Math.floor((((timestamp % DAY_MS) + DAY_MS) % DAY_MS) / 1000)
+  const h = Math.floor(secs / 3600)
+  const m = Math.floor(secs / 60) % 60
+  const s = secs % 60
+  return `${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}`
 }
 
 /** Splits `provider/model` (the model part may itself contain slashes). */

@@ -13,10 +13,12 @@ import { api, copyFixture, copyFixtureLog, removeTempDirs, startServer } from '.
 
 afterAll(removeTempDirs)
 
-async function fleetWith(args: string[]): Promise<ModelStatusesResponse['agents']> {
+type Fixture = 'openclaw-2026.4.15' | 'openclaw-2026.9.6'
+
+async function fleetWith(fixture: Fixture, args: string[]): Promise<ModelStatusesResponse['agents']> {
   const server = await startServer({
-    openclawDirs: [await copyFixture('openclaw-2026.4.15')],
-    openclawLogs: [await copyFixtureLog('openclaw-2026.4.15')],
+    openclawDirs: [await copyFixture(fixture)],
+    openclawLogs: [await copyFixtureLog(fixture)],
     args,
   })
   try {
@@ -33,11 +35,23 @@ async function fleetWith(args: string[]): Promise<ModelStatusesResponse['agents'
 }
 
 describe('parse workers', () => {
-  it('serve the same fleet as parsing in place', async () => {
-    const inPlace = await fleetWith(['--parse-workers', '0'])
-    const inWorkers = await fleetWith(['--parse-workers', '2', '--parse-worker-threshold', '0'])
+  // With the threshold at 0, every transcript and every agent database (never read before) is
+  // read by a worker.
+  it('serve the same fleet as parsing in place (JSONL transcripts)', async () => {
+    const inPlace = await fleetWith('openclaw-2026.4.15', ['--parse-workers', '0'])
+    const inWorkers = await fleetWith('openclaw-2026.4.15', ['--parse-workers', '2', '--parse-worker-threshold', '0'])
     expect(inPlace.map((a) => a.agentId)).toEqual(['main', 'ops', 'plain', 'research', 'rl', 'slow'])
     expect(inPlace.find((a) => a.agentId === 'main')!.switchHistory).toHaveLength(8)
+    expect(inWorkers).toEqual(inPlace)
+  })
+
+  it('serve the same fleet as reading in place (agent databases)', async () => {
+    const inPlace = await fleetWith('openclaw-2026.9.6', ['--parse-workers', '0'])
+    const inWorkers = await fleetWith('openclaw-2026.9.6', ['--parse-workers', '2', '--parse-worker-threshold', '0'])
+    const main = inPlace.find((a) => a.agentId === 'main')!
+    expect(main.source.layout).toBe('sqlite')
+    expect(main.switchHistory.length).toBeGreaterThan(0)
+    expect(main.allModels.some((m) => m.attempts > 0)).toBe(true)
     expect(inWorkers).toEqual(inPlace)
   })
 })

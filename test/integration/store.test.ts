@@ -10,7 +10,7 @@ import { createHostRepository } from '../../src/server/store/host.repository.js'
 import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
 import { createWorkflowsRepository } from '../../src/server/store/workflows.repository.js'
 import { createConversationTasksRepository } from '../../src/server/store/conversation-tasks.repository.js'
-import { createAgentFacts } from '../../src/server/core/agent-facts.js'
+import { createAgentFacts, encodeFacts } from '../../src/server/core/agent-facts.js'
 import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
 import { removeTempDirs, tempDir } from '../helpers/test-server.js'
 
@@ -80,7 +80,7 @@ for (const dialect of dialects) {
       facts.name = '老 K'
       facts.lastActivityAt = 1_795_344_000_000
       await repo.save({
-        agents: [{ agentId: 'main', facts: JSON.stringify(facts), view: '{"agentId":"main"}' }],
+        agents: [{ agentId: 'main', facts: encodeFacts(facts), view: '{"agentId":"main"}', judgedAt: 1_795_344_050_000 }],
         removedAgents: [],
         checkpoints: new Map<string, unknown>([['file:/a.jsonl', { offset: 1234, ino: 5 }]]),
         addedSwitches: [sw('s1', 1_795_344_000_000), sw('s2', 1_795_344_100_000)],
@@ -91,6 +91,7 @@ for (const dialect of dialects) {
       expect(loaded.agents[0]).toMatchObject({ agentId: 'main', name: '老 K', lastActivityAt: 1_795_344_000_000 })
       expect(loaded.checkpoints.get('file:/a.jsonl')).toEqual({ offset: 1234, ino: 5 })
       expect(loaded.views.get('main')).toBe('{"agentId":"main"}')
+      expect(loaded.judgedAt?.get('main')).toBe(1_795_344_050_000)
       expect(loaded.kv.get('k')).toEqual([1, 2])
       const { switches, total } = await repo.listSwitches('main', 1)
       expect(total).toBe(2)
@@ -102,8 +103,8 @@ for (const dialect of dialects) {
       const store = await open(dialect)
       const repo = createFleetRepository(store)
       const base = { removedAgents: [], kv: new Map(), removedSwitches: [] as string[] }
-      await repo.save({ ...base, agents: [{ agentId: 'a', facts: JSON.stringify(createAgentFacts('a')), view: null }], checkpoints: new Map([['c', 1]]), addedSwitches: [sw('x', 1)] })
-      await repo.save({ ...base, agents: [{ agentId: 'a', facts: JSON.stringify({ ...createAgentFacts('a'), name: 'A2' }), view: null }], checkpoints: new Map([['c', 2]]), addedSwitches: [{ ...sw('x', 1), reason: 'auth' }] })
+      await repo.save({ ...base, agents: [{ agentId: 'a', facts: encodeFacts(createAgentFacts('a')), view: null, judgedAt: null }], checkpoints: new Map([['c', 1]]), addedSwitches: [sw('x', 1)] })
+      await repo.save({ ...base, agents: [{ agentId: 'a', facts: encodeFacts({ ...createAgentFacts('a'), name: 'A2' }), view: null, judgedAt: null }], checkpoints: new Map([['c', 2]]), addedSwitches: [{ ...sw('x', 1), reason: 'auth' }] })
       let loaded = await repo.load()
       expect(loaded.agents.map((a) => a.name)).toEqual(['A2'])
       expect(loaded.checkpoints.get('c')).toBe(2)
@@ -120,7 +121,7 @@ for (const dialect of dialects) {
       const repo = createFleetRepository(store)
       const bad = { ...sw('y', 1), fromModel: null as unknown as string }
       await expect(
-        repo.save({ agents: [{ agentId: 'z', facts: '{}', view: null }], removedAgents: [], checkpoints: new Map([['c', 9]]), addedSwitches: [bad], removedSwitches: [], kv: new Map() }),
+        repo.save({ agents: [{ agentId: 'z', facts: '{}', view: null, judgedAt: null }], removedAgents: [], checkpoints: new Map([['c', 9]]), addedSwitches: [bad], removedSwitches: [], kv: new Map() }),
       ).rejects.toThrow()
       const loaded = await repo.load()
       expect(loaded.agents).toEqual([])

@@ -83,9 +83,10 @@ export interface AgentFacts {
   switchHistory: ModelSwitchEvent[]
   /**
    * Every switch the window currently yields, by id → `timestamp|source|content hash`: tells new
-   * and changed switches from ones already saved, beyond the few kept in `switchHistory`.
+   * and changed switches from ones already saved, beyond the few kept in `switchHistory`. Saved as
+   * an object (`encodeFacts`); a Map here, since it is rebuilt on every derivation.
    */
-  knownSwitches: Record<string, string>
+  knownSwitches: Map<string, string>
 }
 
 /** How many attempt, decision and model-change records are kept per agent (the store keeps every switch). */
@@ -110,7 +111,27 @@ export function createAgentFacts(agentId: string): AgentFacts {
     totals: {},
     lastActivityAt: null,
     switchHistory: [],
-    knownSwitches: {},
+    knownSwitches: new Map(),
+  }
+}
+
+/** Facts as saved: JSON, with `knownSwitches` as an object. */
+export function encodeFacts(facts: AgentFacts): string {
+  return JSON.stringify({ ...facts, knownSwitches: Object.fromEntries(facts.knownSwitches) })
+}
+
+/**
+ * Facts as saved back into their live shape. Snapshots saved before `knownSwitches` existed have
+ * none: it is then left out, and the next derivation starts from the switch history.
+ */
+export function decodeFacts(text: string): AgentFacts {
+  const facts = JSON.parse(text) as Omit<AgentFacts, 'knownSwitches'> & { knownSwitches?: Record<string, string> | null }
+  const known = facts.knownSwitches
+  return {
+    ...facts,
+    knownSwitches: (known && typeof known === 'object'
+      ? new Map(Object.entries(known).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+      : undefined) as Map<string, string>,
   }
 }
 

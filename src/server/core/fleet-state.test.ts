@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ModelAttemptEvent, OpenClawEvent } from './events.js'
-import type { AgentFacts } from './agent-facts.js'
+import { decodeFacts } from './agent-facts.js'
 import { createFleetState } from './fleet-state.js'
 import { createHub } from '../ws/hub.js'
 
@@ -85,7 +85,7 @@ describe('fleet state', () => {
     const saved = before.drainChanges()!
     const after = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
     after.restore({
-      agents: saved.agents.map((a) => JSON.parse(a.facts) as AgentFacts),
+      agents: saved.agents.map((a) => decodeFacts(a.facts)),
       views: new Map(saved.agents.map((a) => [a.agentId, a.view!])),
       checkpoints: new Map(),
       kv: new Map(),
@@ -118,5 +118,92 @@ describe('fleet state', () => {
     expect(primary.lastError).toMatchObject({ code: 429 })
     // Nothing left waiting for an agent: it would be saved as pending otherwise.
     expect(after.drainChanges()?.kv.get('openclaw.pending_decisions') ?? []).toEqual([])
+  })
+
+  it.each([
+    ['as saved', (facts: Record<string, unknown>) => facts],
+    ['saved before known switches were', ({ knownSwitches: _, ...facts }: Record<string, unknown>) => facts],
+  ])('after a restore from facts %s, announces only the switches that are new', (_label, edit) => {
+    const before = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
+    before.apply({ events: [configured, ...turn(T0)], checkpoints: { f: 1 }, rejected: [] })
+    const saved = before.drainChanges()!
+    const [first] = saved.addedSwitches
+    const json = JSON.parse(saved.agents[0]!.facts) as Record<string, unknown>
+    // Saved as a plain object, whatever shape it has in memory.
+    expect(json.knownSwitches).toEqual({ [first!.id]: expect.any(String) })
+    const after = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
+    after.restore({
+      agents: saved.agents.map((a) => decodeFacts(JSON.stringify(edit(JSON.parse(a.facts) as Record<string, unknown>)))),
+      views: new Map(),
+      checkpoints: new Map(),
+      kv: new Map(),
+    })
+    after.apply({ events: turn(T0 + 60_000), checkpoints: {}, rejected: [] })
+    const changes = after.drainChanges()!
+    expect(changes.addedSwitches).toHaveLength(1)
+    expect(changes.addedSwitches[0]!.id).not.toBe(first!.id)
+    expect(changes.removedSwitches).toEqual([])
+    expect(after.get('a')!.switchHistory.map((x) => x.id)).toEqual([changes.addedSwitches[0]!.id, first!.id])
+  })
+
+  describe('tick', () => {
+    // An auth profile cooling down until T0 + 60 s: the primary's status changes then, with no new data.
+    const cooling: OpenClawEvent = {
+      kind: 'auth_state',
+      agentId: 'a',
+      at: T0,
+      profiles: { 'p:default': { cooldownUntil: T0 + 60_000, cooldownReason: 'rate_limit', cooldownModel: 'primary' } },
+    }
+    const statusOf = (fleet: ReturnType<typeof createFleetState>) => fleet.get('a')!.allModels.find((m) => m.modelId === 'p/primary')!.status
+
+    function judged(at: () => number) {
+      const hub = createHub()
+      const seen: string[] = []
+      hub.subscribe({ send: (m) => (seen.push(m.type), true) }, ['agents'])
+      const fleet = createFleetState({ now: at, hub })
+      return { fleet, seen }
+    }
+
+    it('judges again only the agents a deadline has passed for since they were judged', () => {
+      let t = T0 + 10_000
+      const { fleet, seen } = judged(() => t)
+      fleet.apply({ events: [configured, cooling, { ...configured, agentId: 'b', name: 'B' }], checkpoints: {}, rejected: [] })
+      expect(statusOf(fleet)).toBe('cooldown')
+      seen.length = 0
+      t = T0 + 59_000
+      fleet.tick()
+      expect(seen).toEqual([])
+      t = T0 + 60_001
+      fleet.tick()
+      expect(statusOf(fleet)).toBe('healthy')
+      expect(seen).toContain('model_status_update')
+    })
+
+    it('after a restore, judges again the views whose deadline passed while stopped, or whose judging time is unknown', () => {
+      const before = createFleetState({ now: () => T0 + 10_000, hub: createHub() })
+      before.apply({ events: [configured, cooling], checkpoints: {}, rejected: [] })
+      const [saved] = before.drainChanges()!.agents
+      expect(saved!.judgedAt).toBe(T0 + 10_000)
+      const restoreAt = (t: number, judgedAt: Map<string, number> | undefined) => {
+        const r = judged(() => t)
+        r.fleet.restore({
+          agents: [decodeFacts(saved!.facts)],
+          views: new Map([['a', saved!.view!]]),
+          ...(judgedAt ? { judgedAt } : {}),
+          checkpoints: new Map(),
+          kv: new Map(),
+        })
+        r.fleet.tick()
+        return r
+      }
+      const early = restoreAt(T0 + 30_000, new Map([['a', saved!.judgedAt!]]))
+      expect(early.seen).toEqual([])
+      expect(statusOf(early.fleet)).toBe('cooldown')
+      const late = restoreAt(T0 + 90_000, new Map([['a', saved!.judgedAt!]]))
+      expect(statusOf(late.fleet)).toBe('healthy')
+      expect(late.seen).toContain('model_status_update')
+      const unknown = restoreAt(T0 + 90_000, undefined)
+      expect(statusOf(unknown.fleet)).toBe('healthy')
+    })
   })
 })

@@ -14,6 +14,7 @@ import {
   applyDecision,
   applyModelChanged,
   createAgentFacts,
+  encodeFacts,
   type AgentFacts,
 } from './agent-facts.js'
 import { computeAgentStatus, deriveSwitches, mergeOutcomes, mergeSwitchHistory, nextExpiry } from './model-status.rules.js'
@@ -91,6 +92,8 @@ interface AgentEntry {
   modelEncoded: Map<string, string>
   /** Records folded since switches were last derived (see `noteRecord`). */
   sinceDerived: number
+  /** When `view` was judged; null for a view restored without that time (judged again at the next tick). */
+  judgedAt: number | null
 }
 
 export function createFleetState(options: FleetStateOptions): FleetState {
@@ -135,7 +138,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const entry = (agentId: string): AgentEntry => {
     let e = agents.get(agentId)
     if (!e) {
-      e = { facts: createAgentFacts(agentId), view: null, encoded: null, summary: null, modelEncoded: new Map(), sinceDerived: 0 }
+      e = { facts: createAgentFacts(agentId), view: null, encoded: null, summary: null, modelEncoded: new Map(), sinceDerived: 0, judgedAt: null }
       agents.set(agentId, e)
       removedAgents.delete(agentId)
     }
@@ -292,6 +295,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       const outcomes = mergeOutcomes(e.facts)
       const added = derive ? deriveInto(agentId, e, outcomes) : []
       const view = computeAgentStatus(e.facts, t, outcomes)
+      e.judgedAt = t
       const encoded = JSON.stringify(view)
       if (encoded === e.encoded) continue
       e.view = view
@@ -338,6 +342,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
           summary: null,
           modelEncoded: new Map(view ? view.allModels.map((m) => [m.modelId, JSON.stringify(m)]) : []),
           sinceDerived: 0,
+          judgedAt: view ? (snapshot.judgedAt?.get(facts.agentId) ?? null) : null,
         })
         if (!view) unjudged.push(facts.agentId)
         for (const a of facts.attempts) sessionToAgent.set(a.sessionId, facts.agentId)
@@ -387,7 +392,18 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     },
 
     tick() {
-      recompute(agents.keys(), true, false)
+      // Only the clock changed: a view changes only where one of its deadlines (a cooldown's end,
+      // say) has passed since it was judged. A view restored without its judging time is judged.
+      const t = now()
+      const due: string[] = []
+      for (const [agentId, e] of agents) {
+        if (e.view === null || e.judgedAt === null) due.push(agentId)
+        else {
+          const deadline = nextExpiry(e.view, e.judgedAt)
+          if (deadline !== null && deadline <= t) due.push(agentId)
+        }
+      }
+      recompute(due, true, false)
     },
 
     list() {
@@ -451,7 +467,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       const changes: FleetChanges = {
         agents: [...unsavedAgents].flatMap((id) => {
           const e = agents.get(id)
-          return e ? [{ agentId: id, facts: JSON.stringify(e.facts), view: e.encoded }] : []
+          return e ? [{ agentId: id, facts: encodeFacts(e.facts), view: e.encoded, judgedAt: e.encoded === null ? null : e.judgedAt }] : []
         }),
         removedAgents: [...removedAgents],
         checkpoints: new Map(unsavedCheckpoints),

@@ -142,6 +142,10 @@ describe('model status rules', () => {
       profiles: { 'mock:manual': { cooldownUntil: T0 + 60_000, cooldownReason: 'rate_limit', cooldownModel: 'mock-other' } },
     })
     expect(model(f, PRIMARY, T0 + 1).status).toBe('healthy')
+    // The profile itself is listed as cooling down until then: its end is a deadline all the same.
+    const status = computeAgentStatus(f, T0 + 1)
+    expect(status.authProfiles.find((p) => p.profileId === 'mock:manual')).toMatchObject({ status: 'cooldown' })
+    expect(nextExpiry(status, T0 + 1)).toBe(T0 + 60_000)
   })
 
   it('a disabled auth profile disables its provider’s models', () => {

@@ -291,21 +291,21 @@ export function mergeSwitchHistory(
     source === 'log' ? timestamp >= decisionFloor : timestamp >= attemptFloor
 
   // Snapshots saved before `knownSwitches` existed start from their history.
-  const known: Record<string, string> =
-    facts.knownSwitches ?? Object.fromEntries(facts.switchHistory.map((s) => [s.id, switchSignature(s)]))
-  const nextKnown: Record<string, string> = {}
+  const known: Map<string, string> =
+    (facts.knownSwitches as Map<string, string> | undefined) ?? new Map(facts.switchHistory.map((s) => [s.id, switchSignature(s)]))
+  const nextKnown = new Map<string, string>()
   const added: ModelSwitchEvent[] = []
   for (const s of derived) {
     const sig = switchSignature(s)
-    nextKnown[s.id] = sig
-    if (known[s.id] !== sig) added.push(s)
+    nextKnown.set(s.id, sig)
+    if (known.get(s.id) !== sig) added.push(s)
   }
   // A switch the window no longer yields although its facts are still there was superseded (the
   // log stated it differently); one whose facts left the window simply stays as saved.
   const removed: string[] = []
-  for (const [id, sig] of Object.entries(known)) {
-    if (id in nextKnown) continue
-    const [ts, source] = sig.split('|')
+  for (const [id, sig] of known) {
+    if (nextKnown.has(id)) continue
+    const [ts, source] = sig.split('|', 2)
     if (derivable(source ?? '', Number(ts))) removed.push(id)
   }
   facts.knownSwitches = nextKnown
@@ -317,11 +317,11 @@ export function mergeSwitchHistory(
     s.source !== 'log' &&
     logSwitches.some((l) => l.fromModel === s.fromModel && l.toModel === s.toModel && Math.abs(l.timestamp - s.timestamp) <= SAME_SWITCH_MS)
   for (const s of facts.switchHistory) {
-    if (s.id in nextKnown || gone.has(s.id) || !statedByLog(s)) continue
+    if (nextKnown.has(s.id) || gone.has(s.id) || !statedByLog(s)) continue
     gone.add(s.id)
     removed.push(s.id)
   }
-  const kept = facts.switchHistory.filter((s) => !(s.id in nextKnown) && !gone.has(s.id))
+  const kept = facts.switchHistory.filter((s) => !nextKnown.has(s.id) && !gone.has(s.id))
   const history = [...derived, ...kept].sort((a, b) => b.timestamp - a.timestamp || a.id.localeCompare(b.id)).slice(0, SWITCH_MEMORY)
   return { history, added, removed }
 }
@@ -555,6 +555,11 @@ export function nextExpiry(status: AgentModelStatus, now: number): number | null
     consider(m.cooldownUntil)
     consider(m.disabledUntil)
     if (m.statusReason?.startsWith('rate_limited_') && m.lastError) consider(m.lastError.timestamp + DISABLE_WINDOW_MS)
+  }
+  // A profile's own status (listed with the agent) ends too, whether or not a listed model uses it.
+  for (const p of status.authProfiles) {
+    consider(p.cooldownUntil)
+    consider(p.disabledUntil)
   }
   return next
 }

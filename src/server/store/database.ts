@@ -19,6 +19,8 @@ export interface AgentSnapshotTable {
   facts: string
   /** The agent's judged status as served (JSON), saved with the facts it came from. */
   view: string | null
+  /** When `view` was judged (its clock-driven changes are due after that). */
+  judged_at: number | null
   updated_at: number
 }
 

@@ -3,7 +3,7 @@
  * in one transaction, so the checkpoints saved always describe exactly the state saved with them.
  */
 import { clockTime, type ModelSwitchEvent, type SwitchReason } from '../../shared/model-status.js'
-import type { AgentFacts } from '../core/agent-facts.js'
+import { decodeFacts, type AgentFacts } from '../core/agent-facts.js'
 import { sql } from 'kysely'
 import type { Store } from './database.js'
 
@@ -11,13 +11,15 @@ export interface FleetSnapshot {
   agents: AgentFacts[]
   /** Saved read models by agent id (JSON), where there is one. */
   views: Map<string, string>
+  /** When each saved view was judged (ms); one without a time is judged again at the first tick. */
+  judgedAt?: Map<string, number>
   checkpoints: Map<string, unknown>
   kv: Map<string, unknown>
 }
 
 export interface FleetChanges {
   /** Agent facts, already JSON-encoded (they are frozen at the moment the changes were taken). */
-  agents: { agentId: string; facts: string; view: string | null }[]
+  agents: { agentId: string; facts: string; view: string | null; judgedAt: number | null }[]
   removedAgents: string[]
   checkpoints: Map<string, unknown>
   addedSwitches: ModelSwitchEvent[]
@@ -57,13 +59,14 @@ export function createFleetRepository(store: Store): FleetRepository {
   return {
     async load() {
       const [agents, checkpoints, kv] = await Promise.all([
-        db.selectFrom('agent_snapshots').select(['agent_id', 'facts', 'view']).execute(),
+        db.selectFrom('agent_snapshots').select(['agent_id', 'facts', 'view', 'judged_at']).execute(),
         db.selectFrom('ingest_checkpoints').select(['key', 'position']).execute(),
         db.selectFrom('kv').select(['key', 'value']).execute(),
       ])
       return {
-        agents: agents.map((r) => JSON.parse(r.facts) as AgentFacts),
+        agents: agents.map((r) => decodeFacts(r.facts)),
         views: new Map(agents.flatMap((r) => (r.view ? [[r.agent_id, r.view] as const] : []))),
+        judgedAt: new Map(agents.flatMap((r) => (r.view && r.judged_at !== null ? [[r.agent_id, Number(r.judged_at)] as const] : []))),
         checkpoints: new Map(checkpoints.map((r) => [r.key, JSON.parse(r.position) as unknown])),
         kv: new Map(kv.map((r) => [r.key, JSON.parse(r.value) as unknown])),
       }
@@ -73,7 +76,7 @@ export function createFleetRepository(store: Store): FleetRepository {
       const now = Date.now()
       await db.transaction().execute(async (trx) => {
         // Multi-row statements: a first save after a large read can hold tens of thousands of rows.
-        for (const rows of chunks(changes.agents.map((a) => ({ agent_id: a.agentId, facts: a.facts, view: a.view, updated_at: now })), 100)) {
+        for (const rows of chunks(changes.agents.map((a) => ({ agent_id: a.agentId, facts: a.facts, view: a.view, judged_at: a.judgedAt, updated_at: now })), 100)) {
           await trx
             .insertInto('agent_snapshots')
             .values(rows)
@@ -81,6 +84,7 @@ export function createFleetRepository(store: Store): FleetRepository {
               oc.column('agent_id').doUpdateSet((eb) => ({
                 facts: eb.ref('excluded.facts'),
                 view: eb.ref('excluded.view'),
+                judged_at: eb.ref('excluded.judged_at'),
                 updated_at: eb.ref('excluded.updated_at'),
               })),
             )

@@ -161,5 +161,15 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropTable('conversation_tasks').execute()
       },
     },
+    // When each saved view was judged: a restart judges again only the views a deadline (a cooldown's
+    // end, say) has passed since.
+    '0007_agent_view_judged_at': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('agent_snapshots').addColumn('judged_at', 'bigint').execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.alterTable('agent_snapshots').dropColumn('judged_at').execute()
+      },
+    },
   }
 }

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { decompress } from 'fzstd'
-import type { SessionSeenEvent } from '../../core/events.js'
+import type { IngestRejection, OpenClawEvent, SessionSeenEvent } from '../../core/events.js'
 import { parseUsageStats, type AuthProfiles } from './auth-state.parser.js'
 import { dbFiles } from './db-files.js'
 import type { IngestSink } from './ingest-collector.js'
@@ -36,6 +36,8 @@ export interface AgentDbReaderOptions {
    * after a read, until its files change. Default is 60000.
    */
   quietMs?: number
+  /** Read the auth state too. Default is true. */
+  authState?: boolean
 }
 
 export interface AgentDbReader {
@@ -55,7 +57,12 @@ export interface AgentDbReader {
 type Table = 'transcript_events' | 'trajectory_runtime_events'
 
 export function dbCheckpointKey(dbPath: string, table: Table, sessionId: string): string {
-  return `openclaw:db:${dbPath}:${table}:${sessionId}`
+  return `${dbCheckpointPrefix(dbPath)}${table}:${sessionId}`
+}
+
+/** What every checkpoint key of one database starts with. */
+export function dbCheckpointPrefix(dbPath: string): string {
+  return `openclaw:db:${dbPath}:`
 }
 
 interface TranscriptRow {
@@ -90,6 +97,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
   const now = options.now ?? Date.now
   const fullSweepMs = options.fullSweepMs ?? 60_000
   const quietMs = options.quietMs ?? 60_000
+  const withAuth = options.authState ?? true
 
   let db: Database.Database | null = null
   let ino = -1
@@ -395,7 +403,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
       const known = readSessions(out)
       if (tables.has('transcript_events')) readTranscripts(out, sessionsToRead('transcript_events', known, full))
       if (tables.has('trajectory_runtime_events')) readTrajectories(out, sessionsToRead('trajectory_runtime_events', known, full))
-      if (tables.has('auth_profile_state')) readAuth(out)
+      if (withAuth && tables.has('auth_profile_state')) readAuth(out)
       return { changed: true, error: null }
     } catch (err) {
       // A schema change or a locked file: drop the connection and try again on the next poll.
@@ -411,5 +419,52 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
     hasAuthState: () => tables.has('auth_profile_state'),
     hasSessionData: () => tables.has('transcript_events') || tables.has('session_windows') || tables.has('session_nodes'),
     close,
+  }
+}
+
+/** An agent database's sessions, transcripts and trajectories to read once (in a parse worker). */
+export interface AgentDbEventsJob {
+  agentId: string
+  dbPath: string
+  /** The saved positions of this database's sessions (`dbCheckpointKey`), as entries. */
+  checkpoints: [string, unknown][]
+}
+
+/** What a read of an agent database gave: events in order, and where each session stands after them. */
+export interface AgentDbEvents {
+  events: OpenClawEvent[]
+  rejected: IngestRejection[]
+  checkpoints: [string, unknown][]
+  bytesRead: number
+  /** Set when the database could not be read; nothing else is then. */
+  error: string | null
+}
+
+/**
+ * Reads an agent database once, from the positions given, and closes it. The auth state is left
+ * to the caller's own reader, which goes on from the positions returned.
+ */
+export function readAgentDbEvents(job: AgentDbEventsJob): AgentDbEvents {
+  const events: OpenClawEvent[] = []
+  const rejected: IngestRejection[] = []
+  const checkpoints = new Map<string, unknown>()
+  let bytesRead = 0
+  const reader = createAgentDbReader({ agentId: job.agentId, dbPath: job.dbPath, checkpoints: new Map(job.checkpoints), authState: false })
+  try {
+    const { error } = reader.poll(
+      {
+        event: (e) => events.push(e),
+        reject: (place, reason) => rejected.push({ place, reason }),
+        checkpoint: (key, value) => checkpoints.set(key, value),
+        bytes: (n) => (bytesRead += n),
+        agentOfSession: () => null,
+        maybeFlush() {},
+      },
+      true,
+    )
+    if (error !== null) return { events: [], rejected: [], checkpoints: [], bytesRead: 0, error }
+    return { events, rejected, checkpoints: [...checkpoints], bytesRead, error: null }
+  } finally {
+    reader.close()
   }
 }

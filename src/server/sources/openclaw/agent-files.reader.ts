@@ -5,7 +5,7 @@
  * state and are re-read whole when they change. `auth-profiles.json` holds credentials and is never
  * opened.
  */
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { OpenClawEvent, SessionSeenEvent } from '../../core/events.js'
@@ -167,7 +167,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     if (sessionSignatures.has(sessionId)) return
     let updatedAt: number | null = null
     try {
-      updatedAt = Math.round((await stat(path)).mtimeMs)
+      updatedAt = Math.round(statSync(path).mtimeMs)
     } catch {
       return
     }
@@ -199,7 +199,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     if (pool) {
       let size = 0
       try {
-        size = (await stat(path)).size
+        size = statSync(path).size
       } catch {
         return
       }

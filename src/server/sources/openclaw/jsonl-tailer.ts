@@ -4,7 +4,8 @@
  * and hands each complete line to a sink as a byte range, so the sink decides cheaply whether a
  * line deserves decoding and JSON.parse.
  */
-import { open, stat } from 'node:fs/promises'
+import { statSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 
 /** Where a file was read up to. `offset` is always just after a '\n'. */
 export interface TailCheckpoint {
@@ -61,9 +62,11 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
   const spare: Buffer[] = []
 
   async function read(path: string, from: TailCheckpoint | undefined, sink: LineSink, maxBytes?: number): Promise<TailResult | null> {
+    // A stat of a local file costs microseconds: done in place, it skips a trip through the
+    // thread pool for every file looked at (most reads find nothing new).
     let st
     try {
-      st = await stat(path, { bigint: false })
+      st = statSync(path)
     } catch (err) {
       if (isNotFound(err)) return null
       throw err

@@ -2,10 +2,10 @@
  * Everything about one agent, taken piece by piece from wherever its release keeps it: the per-agent
  * database when there is one, the JSONL files when there are some, both in releases in between.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OpenClawLayout } from '../../../shared/model-status.js'
-import { createAgentDbReader, type AgentDbReader } from './agent-db.reader.js'
+import { createAgentDbReader, dbCheckpointPrefix, type AgentDbReader } from './agent-db.reader.js'
 import { createAgentFilesReader, type AgentFilesReader } from './agent-files.reader.js'
 import type { IngestSink } from './ingest-collector.js'
 import type { JsonlTailer } from './jsonl-tailer.js'
@@ -20,7 +20,10 @@ export interface OpenClawAgentReaderOptions {
   tailer: JsonlTailer
   /** Worker threads for large transcript reads. Default is none. */
   parsePool?: ParsePool | null
-  /** Unread bytes from which a transcript goes to the pool. Default is 1 MiB. */
+  /**
+   * Unread bytes from which a transcript goes to the pool; a database never read before goes there
+   * from this size on. Default is 1 MiB.
+   */
   parsePoolThreshold?: number
   checkpoints: ReadonlyMap<string, unknown>
   log: SourceContext['log']
@@ -59,6 +62,7 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
   let dbPath = options.dbPath
   let db: AgentDbReader | null = null
   let lastDbError: string | null = null
+  const poolThreshold = options.parsePoolThreshold ?? 1024 * 1024
 
   function database(): AgentDbReader | null {
     if (dbPath === null) return null
@@ -73,6 +77,33 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
     if (error !== null && error !== lastDbError) log.warn({ agentId, db: reader.dbPath, err: error }, 'openclaw agent database not readable')
     lastDbError = error
     return changed
+  }
+
+  /**
+   * A large database never read before (no saved position for it) is read by a parse worker, so
+   * the first read of many databases does not keep this thread busy. The worker returns the events
+   * and positions; the poll that follows here starts from them and reads the auth state.
+   */
+  async function firstDbReadInPool(out: IngestSink): Promise<void> {
+    const pool = options.parsePool
+    if (!pool || db !== null || dbPath === null) return
+    const path = dbPath
+    const prefix = dbCheckpointPrefix(path)
+    const saved: [string, unknown][] = []
+    for (const [key, value] of options.checkpoints) if (key.startsWith(prefix)) saved.push([key, value])
+    if (saved.length > 0 || filesSize(path) < poolThreshold) return
+    let res
+    try {
+      res = await pool.readAgentDbEvents({ agentId, dbPath: path, checkpoints: saved })
+    } catch {
+      return // The poll in place reads it all.
+    }
+    if (res.error !== null || path !== dbPath) return
+    for (const r of res.rejected) out.reject(r.place, r.reason)
+    for (const e of res.events) out.event(e)
+    for (const [key, value] of res.checkpoints) out.checkpoint(key, value)
+    out.bytes(res.bytesRead)
+    out.maybeFlush()
   }
 
   /** Auth state lives in the database once the database has the table for it. */
@@ -99,6 +130,7 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
       return existsSync(agentDir) || hasDb()
     },
     async scan(out) {
+      await firstDbReadInPool(out)
       pollDb(out)
       await files.scan(out, authFromFiles())
     },
@@ -122,4 +154,17 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
       db = null
     },
   }
+}
+
+/** Bytes of a database and its WAL; 0 when there is none. */
+function filesSize(dbPath: string): number {
+  let size = 0
+  for (const path of [dbPath, `${dbPath}-wal`]) {
+    try {
+      size += statSync(path).size
+    } catch {
+      // Missing: counts for nothing.
+    }
+  }
+  return size
 }

@@ -12,12 +12,14 @@ import type { TranscriptFileJob } from './transcript-file.reader.js'
 import type { TranscriptState } from './transcript.parser.js'
 import type { QuietDbReaderState } from './conversations-db.reader.js'
 import type { SessionFilesJob, SessionFilesScan } from './session-files.scan.js'
+import type { AgentDbEvents, AgentDbEventsJob } from './agent-db.reader.js'
 
 /** A transcript slice for the model-status ingest, or a whole session for conversations. */
 export type ParseRequest =
   | { id: number; kind: 'transcript'; job: TranscriptFileJob; maxBytes?: number }
   | { id: number; kind: 'session'; job: SessionFilesJob }
   | { id: number; kind: 'agent-db'; job: AgentDbJob }
+  | { id: number; kind: 'agent-db-events'; job: AgentDbEventsJob }
 
 /** An agent database read whole for conversations. */
 export interface AgentDbJob {
@@ -46,6 +48,7 @@ export type ParseResponse =
   | ParseResult
   | ({ id: number; ok: true; kind: 'session' } & SessionFilesScan)
   | ({ id: number; ok: true; kind: 'agent-db' } & AgentDbScan)
+  | ({ id: number; ok: true; kind: 'agent-db-events' } & AgentDbEvents)
   | { id: number; ok: false; error: string }
 
 type Answer = Extract<ParseResponse, { ok: true }>
@@ -61,6 +64,8 @@ export interface ParsePool {
   scanSession(job: SessionFilesJob): Promise<SessionFilesScan>
   /** An agent database's sessions read whole (conversations). */
   readAgentDb(job: AgentDbJob): Promise<AgentDbScan>
+  /** An agent database read from its saved positions for the model-status ingest. */
+  readAgentDbEvents(job: AgentDbEventsJob): Promise<AgentDbEvents>
   close(): Promise<void>
 }
 
@@ -159,6 +164,11 @@ export function createParsePool(size: number): ParsePool | null {
       const res = await ask({ id: ++nextId, kind: 'agent-db', job })
       if (res.kind !== 'agent-db') throw new Error('parse worker answered with the wrong kind')
       return { state: res.state, rejected: res.rejected }
+    },
+    async readAgentDbEvents(job) {
+      const res = await ask({ id: ++nextId, kind: 'agent-db-events', job })
+      if (res.kind !== 'agent-db-events') throw new Error('parse worker answered with the wrong kind')
+      return { events: res.events, rejected: res.rejected, checkpoints: res.checkpoints, bytesRead: res.bytesRead, error: res.error }
     },
     async close() {
       closed = true

@@ -1,10 +1,11 @@
 /**
- * Worker thread that parses transcript slices, so a large first read uses every core, and reads
- * quiet sessions and agent databases whole for conversations. It holds no state between requests: each carries its
- * checkpoint and parser state, and gets them back.
+ * Worker thread that parses transcript slices and reads agent databases, so a large first read uses
+ * every core, and reads quiet sessions and agent databases whole for conversations. It holds no
+ * state between requests: each carries its checkpoint and parser state, and gets them back.
  */
 import { parentPort } from 'node:worker_threads'
 import type { OpenClawEvent, IngestRejection } from '../../core/events.js'
+import { readAgentDbEvents } from './agent-db.reader.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
 import { createConversationsDbReader } from './conversations-db.reader.js'
 import { scanSessionFiles } from './session-files.scan.js'
@@ -21,6 +22,15 @@ const fail = (id: number, err: unknown): void => {
 }
 
 parentPort?.on('message', (req: ParseRequest) => {
+  if (req.kind === 'agent-db-events') {
+    try {
+      const res: ParseResponse = { id: req.id, ok: true, kind: 'agent-db-events', ...readAgentDbEvents(req.job) }
+      parentPort?.postMessage(res)
+    } catch (err) {
+      fail(req.id, err)
+    }
+    return
+  }
   if (req.kind === 'agent-db') {
     const rejected: IngestRejection[] = []
     const reader = createConversationsDbReader({ agentId: req.job.agentId, dbPath: req.job.dbPath })
