@@ -22,7 +22,11 @@ function collect(): { sink: LineSink; lines: string[]; numbers: number[]; restar
   }
 }
 
-describe('jsonl tailer', () => {
+// Small reads use blocking calls, larger ones the thread pool: both paths read the same.
+describe.each([
+  ['blocking reads', {}],
+  ['reads through the thread pool', { syncReadBytes: 0 }],
+])('jsonl tailer (%s)', (_mode, mode) => {
   let t: ReturnType<typeof tempDir>
   let file: string
   beforeEach(() => {
@@ -32,7 +36,7 @@ describe('jsonl tailer', () => {
   afterEach(() => t.cleanup())
 
   it('reads complete lines and resumes from its checkpoint with only what was appended', async () => {
-    const tailer = createJsonlTailer()
+    const tailer = createJsonlTailer(mode)
     writeFileSync(file, '{"a":1}\n{"a":2}\n')
     const first = collect()
     const r1 = await tailer.read(file, undefined, first.sink)
@@ -52,7 +56,7 @@ describe('jsonl tailer', () => {
   })
 
   it('leaves a half-written last line until its newline arrives', async () => {
-    const tailer = createJsonlTailer()
+    const tailer = createJsonlTailer(mode)
     writeFileSync(file, '{"a":1}\n{"a":')
     const first = collect()
     const r1 = await tailer.read(file, undefined, first.sink)
@@ -73,7 +77,7 @@ describe('jsonl tailer', () => {
   })
 
   it('starts over when the file was truncated', async () => {
-    const tailer = createJsonlTailer()
+    const tailer = createJsonlTailer(mode)
     writeFileSync(file, '{"a":1}\n{"a":2}\n')
     const r1 = await tailer.read(file, undefined, collect().sink)
     truncateSync(file, 0)
@@ -87,7 +91,7 @@ describe('jsonl tailer', () => {
   })
 
   it('starts over when the file was replaced (rotation: another inode)', async () => {
-    const tailer = createJsonlTailer()
+    const tailer = createJsonlTailer(mode)
     writeFileSync(file, '{"a":1}\n')
     const r1 = await tailer.read(file, undefined, collect().sink)
     renameSync(file, `${file}.1`)
@@ -99,7 +103,7 @@ describe('jsonl tailer', () => {
   })
 
   it('handles lines longer than the buffer, CRLF and empty lines', async () => {
-    const tailer = createJsonlTailer({ chunkSize: 64 })
+    const tailer = createJsonlTailer({ ...mode, chunkSize: 64 })
     const long = JSON.stringify({ text: 'x'.repeat(1000) })
     writeFileSync(file, `${long}\r\n\n{"b":2}\n`)
     const got = collect()
@@ -115,13 +119,13 @@ describe('jsonl tailer', () => {
     for (const chunkSize of [64, 100, 4096]) {
       const got = collect()
       const progress: TailCheckpoint[] = []
-      await createJsonlTailer({ chunkSize }).read(file, undefined, { ...got.sink, progress: (cp) => progress.push(cp) })
+      await createJsonlTailer({ ...mode, chunkSize }).read(file, undefined, { ...got.sink, progress: (cp) => progress.push(cp) })
       expect(got.lines).toEqual(lines)
       expect(progress.at(-1)?.line).toBe(500)
     }
   })
 
   it('returns null for a missing file', async () => {
-    expect(await createJsonlTailer().read(join(t.dir, 'missing.jsonl'), undefined, collect().sink)).toBeNull()
+    expect(await createJsonlTailer(mode).read(join(t.dir, 'missing.jsonl'), undefined, collect().sink)).toBeNull()
   })
 })

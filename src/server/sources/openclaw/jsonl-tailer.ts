@@ -4,7 +4,7 @@
  * and hands each complete line to a sink as a byte range, so the sink decides cheaply whether a
  * line deserves decoding and JSON.parse.
  */
-import { statSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 
 /** Where a file was read up to. `offset` is always just after a '\n'. */
@@ -35,6 +35,34 @@ export type TailReset = 'rotated' | 'truncated' | null
 export interface JsonlTailerOptions {
   /** Bytes read per system call. Default is 1 MiB. */
   chunkSize?: number
+  /**
+   * Reads of at most this many bytes use blocking calls: a small read (most reads are an append
+   * or a short file) then costs a few microseconds instead of three trips through the thread
+   * pool. Default is 1 MiB; 0 makes every read asynchronous.
+   */
+  syncReadBytes?: number
+}
+
+/** An open file, read with blocking or promise-based calls. */
+interface OpenFile {
+  read(buf: Buffer, at: number, length: number, position: number): number | Promise<number>
+  close(): void | Promise<void>
+}
+
+function openBlocking(path: string): OpenFile {
+  const fd = openSync(path, 'r')
+  return {
+    read: (buf, at, length, position) => readSync(fd, buf, at, length, position),
+    close: () => closeSync(fd),
+  }
+}
+
+async function openAsync(path: string): Promise<OpenFile> {
+  const fh = await open(path, 'r')
+  return {
+    read: async (buf, at, length, position) => (await fh.read(buf, at, length, position)).bytesRead,
+    close: () => fh.close(),
+  }
 }
 
 export interface TailResult {
@@ -59,6 +87,7 @@ const CR = 0x0d
 
 export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer {
   const chunkSize = Math.max(64, options.chunkSize ?? 1 << 20)
+  const syncReadBytes = options.syncReadBytes ?? 1 << 20
   const spare: Buffer[] = []
 
   async function read(path: string, from: TailCheckpoint | undefined, sink: LineSink, maxBytes?: number): Promise<TailResult | null> {
@@ -86,17 +115,17 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
     const checkpoint: TailCheckpoint = { ino: st.ino, offset, line: lineNo }
     if (st.size <= offset) return { checkpoint, reset, bytesRead: 0, done: true }
 
-    let fh
-    try {
-      fh = await open(path, 'r')
-    } catch (err) {
-      if (isNotFound(err)) return null
-      throw err
-    }
     let bytesRead = 0
     // Reads stop at the size seen now (later appends are picked up by the next call), or earlier
     // when the caller asked for a slice.
     const limit = maxBytes !== undefined ? Math.min(st.size, offset + Math.max(maxBytes, chunkSize)) : st.size
+    let fh: OpenFile
+    try {
+      fh = limit - offset <= syncReadBytes ? openBlocking(path) : await openAsync(path)
+    } catch (err) {
+      if (isNotFound(err)) return null
+      throw err
+    }
     try {
       let buf = spare.pop() ?? Buffer.allocUnsafe(chunkSize)
       let carried = 0 // bytes of an incomplete line kept at buf[0..carried)
@@ -109,7 +138,7 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
           buf = bigger
         }
         const want = Math.min(buf.length - carried, limit - (bufStart + carried))
-        const { bytesRead: n } = await fh.read(buf, carried, want, bufStart + carried)
+        const n = await fh.read(buf, carried, want, bufStart + carried)
         if (n === 0) break
         bytesRead += n
         const total = carried + n
