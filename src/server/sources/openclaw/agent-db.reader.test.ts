@@ -2,7 +2,7 @@ import { copyFileSync, readdirSync, readFileSync, readlinkSync, utimesSync } fro
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createAgentDbReader, dbCheckpointKey } from './agent-db.reader.js'
+import { createAgentDbReader, dbCheckpointKey, dbPathOfCheckpointKey } from './agent-db.reader.js'
 import { createMemorySink, CURRENT_HOME, CURRENT_MAIN_SESSION, ofKind, tempDir, zstdRawFrame } from './openclaw.test-kit.js'
 
 const MAIN_DB = join(CURRENT_HOME, 'agents/main/agent/openclaw-agent.sqlite')
@@ -215,5 +215,15 @@ describe('credentials', () => {
       expect(code, name).not.toMatch(/auth_profile_store/)
       expect(code, name).not.toMatch(/auth-profiles\.json'/)
     }
+  })
+})
+
+describe('agent database checkpoint keys', () => {
+  it('name the database they belong to, whatever its path or the session holds', () => {
+    for (const table of ['transcript_events', 'trajectory_runtime_events'] as const) {
+      expect(dbPathOfCheckpointKey(dbCheckpointKey('/srv/a:b/openclaw-agent.sqlite', table, 'session:1'))).toBe('/srv/a:b/openclaw-agent.sqlite')
+    }
+    expect(dbPathOfCheckpointKey('openclaw:file:/srv/a.jsonl')).toBeNull()
+    expect(dbPathOfCheckpointKey('openclaw:db:/srv/x.sqlite:other_table:s')).toBeNull()
   })
 })

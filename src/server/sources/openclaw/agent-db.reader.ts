@@ -60,9 +60,22 @@ export function dbCheckpointKey(dbPath: string, table: Table, sessionId: string)
   return `${dbCheckpointPrefix(dbPath)}${table}:${sessionId}`
 }
 
+const DB_KEY = 'openclaw:db:'
+const TABLES: readonly Table[] = ['transcript_events', 'trajectory_runtime_events']
+
 /** What every checkpoint key of one database starts with. */
 export function dbCheckpointPrefix(dbPath: string): string {
-  return `openclaw:db:${dbPath}:`
+  return `${DB_KEY}${dbPath}:`
+}
+
+/** The database a checkpoint key (`dbCheckpointKey`) belongs to; null for any other key. */
+export function dbPathOfCheckpointKey(key: string): string | null {
+  if (!key.startsWith(DB_KEY)) return null
+  for (const table of TABLES) {
+    const at = key.indexOf(`:${table}:`, DB_KEY.length)
+    if (at > DB_KEY.length) return key.slice(DB_KEY.length, at)
+  }
+  return null
 }
 
 interface TranscriptRow {

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OpenClawLayout } from '../../../shared/model-status.js'
-import { createAgentDbReader, dbCheckpointPrefix, type AgentDbReader } from './agent-db.reader.js'
+import { createAgentDbReader, dbPathOfCheckpointKey, type AgentDbReader } from './agent-db.reader.js'
 import { createAgentFilesReader, type AgentFilesReader } from './agent-files.reader.js'
 import type { IngestSink } from './ingest-collector.js'
 import type { JsonlTailer } from './jsonl-tailer.js'
@@ -62,6 +62,8 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
   let dbPath = options.dbPath
   let db: AgentDbReader | null = null
   let lastDbError: string | null = null
+  /** Databases this reader has read (it may be pointed at another and back). */
+  const readHere = new Set<string>()
   const poolThreshold = options.parsePoolThreshold ?? 1024 * 1024
 
   function database(): AgentDbReader | null {
@@ -73,6 +75,7 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
   function pollDb(out: IngestSink): boolean {
     const reader = database()
     if (reader === null) return false
+    readHere.add(reader.dbPath)
     const { changed, error } = reader.poll(out)
     if (error !== null && error !== lastDbError) log.warn({ agentId, db: reader.dbPath, err: error }, 'openclaw agent database not readable')
     lastDbError = error
@@ -88,13 +91,10 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
     const pool = options.parsePool
     if (!pool || db !== null || dbPath === null) return
     const path = dbPath
-    const prefix = dbCheckpointPrefix(path)
-    const saved: [string, unknown][] = []
-    for (const [key, value] of options.checkpoints) if (key.startsWith(prefix)) saved.push([key, value])
-    if (saved.length > 0 || filesSize(path) < poolThreshold) return
+    if (readHere.has(path) || databasesWithPositions(options.checkpoints).has(path) || filesSize(path) < poolThreshold) return
     let res
     try {
-      res = await pool.readAgentDbEvents({ agentId, dbPath: path, checkpoints: saved })
+      res = await pool.readAgentDbEvents({ agentId, dbPath: path, checkpoints: [] })
     } catch {
       return // The poll in place reads it all.
     }
@@ -167,4 +167,24 @@ function filesSize(dbPath: string): number {
     }
   }
   return size
+}
+
+const withPositions = new WeakMap<ReadonlyMap<string, unknown>, Set<string>>()
+
+/**
+ * The databases that have saved positions, worked out once per positions map (one pass over a
+ * few thousand keys, instead of one per agent). Positions a reader adds later are for a database
+ * that reader has read, which it remembers itself.
+ */
+function databasesWithPositions(positions: ReadonlyMap<string, unknown>): Set<string> {
+  let paths = withPositions.get(positions)
+  if (!paths) {
+    paths = new Set()
+    for (const key of positions.keys()) {
+      const path = dbPathOfCheckpointKey(key)
+      if (path !== null) paths.add(path)
+    }
+    withPositions.set(positions, paths)
+  }
+  return paths
 }
