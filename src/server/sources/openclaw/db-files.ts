@@ -9,16 +9,18 @@ export interface DbFiles {
 }
 
 export function dbFiles(dbPath: string): DbFiles | null {
+  // Hundreds of databases are looked at every second: a missing file is an answer, not an
+  // exception (building one costs more than the stat).
   try {
-    const main = statSync(dbPath)
+    const main = statSync(dbPath, { throwIfNoEntry: false })
+    if (!main) return null
     let wal = '-'
     let writtenAt = main.mtimeMs
-    try {
-      const w = statSync(`${dbPath}-wal`)
+    // No WAL file: a database in rollback mode, or one checkpointed and closed.
+    const w = statSync(`${dbPath}-wal`, { throwIfNoEntry: false })
+    if (w) {
       wal = `${w.size}:${w.mtimeMs}`
       writtenAt = Math.max(writtenAt, w.mtimeMs)
-    } catch {
-      // No WAL file: a database in rollback mode, or one checkpointed and closed.
     }
     return { signature: `${main.ino}:${main.size}:${main.mtimeMs}|${wal}`, writtenAt }
   } catch {

@@ -301,10 +301,14 @@ async function startOpenClaw(
     watching = startWatching()
     const pollMs = options.dbPollMs ?? 1000
     if (pollMs > 0) {
+      let polling = false
       const interval = setInterval(() => {
-        void run('database poll', () => {
-          for (const d of dirs) d.pollDbs(collector)
-        })
+        // One poll at a time: behind a long read they would pile up in the chain.
+        if (polling) return
+        polling = true
+        void run('database poll', async () => {
+          for (const d of dirs) await d.pollDbs(collector)
+        }).finally(() => (polling = false))
       }, pollMs)
       interval.unref()
       disposers.push(async () => clearInterval(interval))

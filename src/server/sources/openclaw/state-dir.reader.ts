@@ -34,14 +34,19 @@ export interface StateDirReader {
   rescan(out: IngestCollector): Promise<void>
   /** Handles a changed path inside the state dir. */
   handle(path: string, out: IngestCollector): Promise<void>
-  /** Polls every agent database (cheap when nothing was committed). */
-  pollDbs(out: IngestCollector): void
+  /**
+   * Polls every agent database (cheap when nothing was committed), giving the event loop a turn
+   * every few milliseconds: hundreds of databases at once would hold requests back.
+   */
+  pollDbs(out: IngestCollector): Promise<void>
   /** `logging.file` of the current config, if set. */
   logFile(): string | null
   close(): void
 }
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+/** Longest stretch of database polling between two turns of the event loop. */
+const POLL_SLICE_MS = 2
 
 export function createStateDirReader(options: StateDirReaderOptions): StateDirReader {
   const { stateDir, log } = options
@@ -209,8 +214,16 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
       emitConfigured(reader, out)
       if (!reader.existsOnDisk()) await reconcile(out)
     },
-    pollDbs(out) {
-      for (const reader of readers.values()) if (reader.pollDb(out)) emitConfigured(reader, out)
+    async pollDbs(out) {
+      let since = performance.now()
+      for (const reader of [...readers.values()]) {
+        if (reader.pollDb(out)) emitConfigured(reader, out)
+        if (performance.now() - since >= POLL_SLICE_MS) {
+          out.maybeFlush()
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          since = performance.now()
+        }
+      }
     },
     logFile: () => config?.logFile ?? null,
     close() {
