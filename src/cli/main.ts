@@ -92,9 +92,9 @@ export function createProgram(): Command {
     .option('--allowed-origin <origin>', 'extra Origin allowed to open WebSockets (repeatable)', collect)
     .addOption(new Option('--log-level <level>', 'pino log level').env('SWITCHBOARD_LOG_LEVEL').default('info'))
     .option('--no-watch', 'read once, do not watch for changes')
-    .addOption(new Option('--parse-workers <n>', 'worker threads for large transcript reads (0 = none)').env('SWITCHBOARD_PARSE_WORKERS').argParser(parseCount))
+    .addOption(new Option('--parse-workers <n>', 'worker threads for large transcript reads and first reads of agent databases (0 = none)').env('SWITCHBOARD_PARSE_WORKERS').argParser(parseCount))
     .addOption(
-      new Option('--parse-worker-threshold <bytes>', 'unread bytes of a transcript from which a worker parses it')
+      new Option('--parse-worker-threshold <bytes>', 'unread bytes of a transcript (or size of an agent database never read) from which a worker reads it')
         .env('SWITCHBOARD_PARSE_WORKER_THRESHOLD')
         .argParser(parseCount)
         .hideHelp(),
