@@ -21,7 +21,6 @@ function inThreadPool(fail = false): ParsePool & { jobs: AgentDbEventsJob[] } {
     readTranscript: unused,
     scanSession: unused,
     readAgentDb: unused,
-    readLog: unused,
     async readAgentDbEvents(job) {
       jobs.push(structuredClone(job))
       if (fail) throw new Error('worker crashed')

@@ -58,8 +58,6 @@ export interface OpenClawSourceOptions {
 
 export const DEFAULT_LOG_DIR = '/tmp/openclaw'
 const SETTLE_MS = 150
-/** Unread bytes of a log from which the first read parses it in the workers. Default of `parseWorkerThreshold`. */
-const LOG_PREFETCH_BYTES = 1024 * 1024
 const DAILY_LOG = /^openclaw-\d{4}-\d{2}-\d{2}\.log$/
 
 /** Which paths under a state dir are worth watching (workspaces and the rest are never descended into). */
@@ -203,12 +201,6 @@ async function startOpenClaw(
   }
 
   async function readAll(): Promise<void> {
-    if (parsePool) {
-      // The configs name the log files: with them read, the workers parse a large log while the
-      // state dirs are read here. Its decisions are taken up after, once the sessions are known.
-      for (const d of dirs) await d.readConfig(collector)
-      for (const file of currentLogFiles()) logReader.prefetch(file, parsePool, options.parseWorkerThreshold ?? LOG_PREFETCH_BYTES)
-    }
     for (const d of dirs) {
       await d.scan(collector)
       collector.flush()

@@ -13,7 +13,6 @@ import type { TranscriptState } from './transcript.parser.js'
 import type { QuietDbReaderState } from './conversations-db.reader.js'
 import type { SessionFilesJob, SessionFilesScan } from './session-files.scan.js'
 import type { AgentDbEvents, AgentDbEventsJob } from './agent-db.reader.js'
-import type { LogSlice } from './gateway-log.reader.js'
 
 /** A transcript slice for the model-status ingest, or a whole session for conversations. */
 export type ParseRequest =
@@ -21,14 +20,6 @@ export type ParseRequest =
   | { id: number; kind: 'session'; job: SessionFilesJob }
   | { id: number; kind: 'agent-db'; job: AgentDbJob }
   | { id: number; kind: 'agent-db-events'; job: AgentDbEventsJob }
-  | { id: number; kind: 'log'; job: LogJob }
-
-/** A slice of an OpenClaw log to read from `checkpoint`. */
-export interface LogJob {
-  path: string
-  checkpoint: TailCheckpoint | undefined
-  maxBytes: number
-}
 
 /** An agent database read whole for conversations. */
 export interface AgentDbJob {
@@ -58,7 +49,6 @@ export type ParseResponse =
   | ({ id: number; ok: true; kind: 'session' } & SessionFilesScan)
   | ({ id: number; ok: true; kind: 'agent-db' } & AgentDbScan)
   | ({ id: number; ok: true; kind: 'agent-db-events' } & AgentDbEvents)
-  | ({ id: number; ok: true; kind: 'log' } & LogSlice)
   | { id: number; ok: false; error: string }
 
 type Answer = Extract<ParseResponse, { ok: true }>
@@ -76,8 +66,6 @@ export interface ParsePool {
   readAgentDb(job: AgentDbJob): Promise<AgentDbScan>
   /** An agent database read from its saved positions for the model-status ingest. */
   readAgentDbEvents(job: AgentDbEventsJob): Promise<AgentDbEvents>
-  /** A slice of an OpenClaw log, its decisions' agents left for the caller to resolve. */
-  readLog(job: LogJob): Promise<LogSlice>
   close(): Promise<void>
 }
 
@@ -181,11 +169,6 @@ export function createParsePool(size: number): ParsePool | null {
       const res = await ask({ id: ++nextId, kind: 'agent-db-events', job })
       if (res.kind !== 'agent-db-events') throw new Error('parse worker answered with the wrong kind')
       return { events: res.events, rejected: res.rejected, checkpoints: res.checkpoints, bytesRead: res.bytesRead, error: res.error }
-    },
-    async readLog(job) {
-      const res = await ask({ id: ++nextId, kind: 'log', job })
-      if (res.kind !== 'log') throw new Error('parse worker answered with the wrong kind')
-      return { events: res.events, rejected: res.rejected, result: res.result }
     },
     async close() {
       closed = true

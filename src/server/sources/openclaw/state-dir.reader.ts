@@ -29,8 +29,6 @@ export interface StateDirReaderOptions {
 
 export interface StateDirReader {
   readonly stateDir: string
-  /** Reads the config ahead of a `scan`, which then does not read it again. */
-  readConfig(out: IngestCollector): Promise<void>
   scan(out: IngestCollector): Promise<void>
   /** Reads again everything that exists, from where each piece stands (new files, appends, rows). */
   rescan(out: IngestCollector): Promise<void>
@@ -61,8 +59,6 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
   const listedDbs = new Map<string, string>()
   const readers = new Map<string, OpenClawAgentReader>()
   const emitted = new Map<string, string>()
-  /** Set by `readConfig`: the next `scan` uses the config it read. */
-  let configAhead = false
 
   async function loadConfig(out: IngestCollector): Promise<void> {
     const result = await readOpenClawConfig(stateDir, options.homeDir)
@@ -176,13 +172,8 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
 
   return {
     stateDir,
-    async readConfig(out) {
-      await loadConfig(out)
-      configAhead = true
-    },
     async scan(out) {
-      if (!configAhead) await loadConfig(out)
-      configAhead = false
+      await loadConfig(out)
       refreshAgentDatabases()
       await reconcile(out)
     },

@@ -1,12 +1,11 @@
 /**
- * Worker thread that parses transcript and log slices and reads agent databases, so a large first read uses
+ * Worker thread that parses transcript slices and reads agent databases, so a large first read uses
  * every core, and reads quiet sessions and agent databases whole for conversations. It holds no
  * state between requests: each carries its checkpoint and parser state, and gets them back.
  */
 import { parentPort } from 'node:worker_threads'
 import type { OpenClawEvent, IngestRejection } from '../../core/events.js'
 import { readAgentDbEvents } from './agent-db.reader.js'
-import { readLogSlice } from './gateway-log.reader.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
 import { createConversationsDbReader } from './conversations-db.reader.js'
 import { scanSessionFiles } from './session-files.scan.js'
@@ -23,13 +22,6 @@ const fail = (id: number, err: unknown): void => {
 }
 
 parentPort?.on('message', (req: ParseRequest) => {
-  if (req.kind === 'log') {
-    readLogSlice(tailer, req.job.path, req.job.checkpoint, req.job.maxBytes).then((slice) => {
-      const res: ParseResponse = { id: req.id, ok: true, kind: 'log', ...slice }
-      parentPort?.postMessage(res)
-    }, (err: unknown) => fail(req.id, err))
-    return
-  }
   if (req.kind === 'agent-db-events') {
     try {
       const res: ParseResponse = { id: req.id, ok: true, kind: 'agent-db-events', ...readAgentDbEvents(req.job) }
