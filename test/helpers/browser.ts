@@ -52,6 +52,8 @@ export async function newPage(
     viewport: { width: 1440, height: 900 },
     colorScheme: 'light',
     locale: 'en-US',
+    // Expected times are written in UTC, whatever the machine's zone.
+    timezoneId: 'UTC',
     reducedMotion: 'reduce',
     ...options,
   })
