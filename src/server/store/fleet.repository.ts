@@ -36,6 +36,28 @@ export interface FleetRepository {
 /** A switch read from a transcript and the same switch stated by the log lie at most this far apart. */
 const SAME_SWITCH_MS = 120_000
 
+/** About how many bytes of snapshots one statement writes. */
+const SNAPSHOT_STATEMENT_BYTES = 512 * 1024
+
+/** Consecutive runs of items, each of at most `limit` by `sizeOf` (a larger item is a run of its own). */
+export function chunksBySize<T>(items: T[], sizeOf: (item: T) => number, limit: number): T[][] {
+  const out: T[][] = []
+  let run: T[] = []
+  let bytes = 0
+  for (const item of items) {
+    const size = sizeOf(item)
+    if (run.length > 0 && bytes + size > limit) {
+      out.push(run)
+      run = []
+      bytes = 0
+    }
+    run.push(item)
+    bytes += size
+  }
+  if (run.length > 0) out.push(run)
+  return out
+}
+
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
@@ -76,7 +98,10 @@ export function createFleetRepository(store: Store): FleetRepository {
       const now = Date.now()
       await db.transaction().execute(async (trx) => {
         // Multi-row statements: a first save after a large read can hold tens of thousands of rows.
-        for (const rows of chunks(changes.agents.map((a) => ({ agent_id: a.agentId, facts: a.facts, view: a.view, judged_at: a.judgedAt, updated_at: now })), 100)) {
+        const snapshots = changes.agents.map((a) => ({ agent_id: a.agentId, facts: a.facts, view: a.view, judged_at: a.judgedAt, updated_at: now }))
+        // Facts run to tens of KB per agent: statements are cut by size, so that none holds the
+        // event loop for long (the first save after a large read writes every agent).
+        for (const rows of chunksBySize(snapshots, (r) => r.facts.length + (r.view?.length ?? 0), SNAPSHOT_STATEMENT_BYTES)) {
           await trx
             .insertInto('agent_snapshots')
             .values(rows)
