@@ -57,16 +57,11 @@ export interface AgentDbReader {
 type Table = 'transcript_events' | 'trajectory_runtime_events'
 
 export function dbCheckpointKey(dbPath: string, table: Table, sessionId: string): string {
-  return `${dbCheckpointPrefix(dbPath)}${table}:${sessionId}`
+  return `${DB_KEY}${dbPath}:${table}:${sessionId}`
 }
 
 const DB_KEY = 'openclaw:db:'
 const TABLES: readonly Table[] = ['transcript_events', 'trajectory_runtime_events']
-
-/** What every checkpoint key of one database starts with. */
-export function dbCheckpointPrefix(dbPath: string): string {
-  return `${DB_KEY}${dbPath}:`
-}
 
 /** The database a checkpoint key (`dbCheckpointKey`) belongs to; null for any other key. */
 export function dbPathOfCheckpointKey(key: string): string | null {
@@ -435,12 +430,10 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
   }
 }
 
-/** An agent database's sessions, transcripts and trajectories to read once (in a parse worker). */
+/** An agent database never read before, to read whole once (in a parse worker). */
 export interface AgentDbEventsJob {
   agentId: string
   dbPath: string
-  /** The saved positions of this database's sessions (`dbCheckpointKey`), as entries. */
-  checkpoints: [string, unknown][]
 }
 
 /** What a read of an agent database gave: events in order, and where each session stands after them. */
@@ -454,15 +447,15 @@ export interface AgentDbEvents {
 }
 
 /**
- * Reads an agent database once, from the positions given, and closes it. The auth state is left
- * to the caller's own reader, which goes on from the positions returned.
+ * Reads an agent database once, from its start, and closes it. The auth state is left to the
+ * caller's own reader, which goes on from the positions returned.
  */
 export function readAgentDbEvents(job: AgentDbEventsJob): AgentDbEvents {
   const events: OpenClawEvent[] = []
   const rejected: IngestRejection[] = []
   const checkpoints = new Map<string, unknown>()
   let bytesRead = 0
-  const reader = createAgentDbReader({ agentId: job.agentId, dbPath: job.dbPath, checkpoints: new Map(job.checkpoints), authState: false })
+  const reader = createAgentDbReader({ agentId: job.agentId, dbPath: job.dbPath, checkpoints: new Map(), authState: false })
   try {
     const { error } = reader.poll(
       {

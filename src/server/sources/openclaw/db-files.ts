@@ -6,6 +6,8 @@ export interface DbFiles {
   signature: string
   /** When either was last written (ms since the epoch). */
   writtenAt: number
+  /** Bytes of both together. */
+  bytes: number
 }
 
 export function dbFiles(dbPath: string): DbFiles | null {
@@ -16,13 +18,15 @@ export function dbFiles(dbPath: string): DbFiles | null {
     if (!main) return null
     let wal = '-'
     let writtenAt = main.mtimeMs
+    let bytes = main.size
     // No WAL file: a database in rollback mode, or one checkpointed and closed.
     const w = statSync(`${dbPath}-wal`, { throwIfNoEntry: false })
     if (w) {
       wal = `${w.size}:${w.mtimeMs}`
       writtenAt = Math.max(writtenAt, w.mtimeMs)
+      bytes += w.size
     }
-    return { signature: `${main.ino}:${main.size}:${main.mtimeMs}|${wal}`, writtenAt }
+    return { signature: `${main.ino}:${main.size}:${main.mtimeMs}|${wal}`, writtenAt, bytes }
   } catch {
     return null
   }

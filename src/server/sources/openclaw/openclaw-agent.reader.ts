@@ -2,11 +2,12 @@
  * Everything about one agent, taken piece by piece from wherever its release keeps it: the per-agent
  * database when there is one, the JSONL files when there are some, both in releases in between.
  */
-import { existsSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OpenClawLayout } from '../../../shared/model-status.js'
 import { createAgentDbReader, dbPathOfCheckpointKey, type AgentDbReader } from './agent-db.reader.js'
 import { createAgentFilesReader, type AgentFilesReader } from './agent-files.reader.js'
+import { dbFiles } from './db-files.js'
 import type { IngestSink } from './ingest-collector.js'
 import type { JsonlTailer } from './jsonl-tailer.js'
 import type { ParsePool } from './parse-pool.js'
@@ -91,10 +92,10 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
     const pool = options.parsePool
     if (!pool || db !== null || dbPath === null) return
     const path = dbPath
-    if (readHere.has(path) || databasesWithPositions(options.checkpoints).has(path) || filesSize(path) < poolThreshold) return
+    if (readHere.has(path) || databasesWithPositions(options.checkpoints).has(path) || (dbFiles(path)?.bytes ?? 0) < poolThreshold) return
     let res
     try {
-      res = await pool.readAgentDbEvents({ agentId, dbPath: path, checkpoints: [] })
+      res = await pool.readAgentDbEvents({ agentId, dbPath: path })
     } catch {
       return // The poll in place reads it all.
     }
@@ -154,19 +155,6 @@ export function createOpenClawAgentReader(options: OpenClawAgentReaderOptions): 
       db = null
     },
   }
-}
-
-/** Bytes of a database and its WAL; 0 when there is none. */
-function filesSize(dbPath: string): number {
-  let size = 0
-  for (const path of [dbPath, `${dbPath}-wal`]) {
-    try {
-      size += statSync(path).size
-    } catch {
-      // Missing: counts for nothing.
-    }
-  }
-  return size
 }
 
 const withPositions = new WeakMap<ReadonlyMap<string, unknown>, Set<string>>()

@@ -64,7 +64,7 @@ export interface ParsePool {
   scanSession(job: SessionFilesJob): Promise<SessionFilesScan>
   /** An agent database's sessions read whole (conversations). */
   readAgentDb(job: AgentDbJob): Promise<AgentDbScan>
-  /** An agent database read from its saved positions for the model-status ingest. */
+  /** An agent database never read before, read whole for the model-status ingest. */
   readAgentDbEvents(job: AgentDbEventsJob): Promise<AgentDbEvents>
   close(): Promise<void>
 }
