@@ -33,8 +33,10 @@ const serverBuild = build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  // Native addons and optional peers stay real imports.
-  external: ['better-sqlite3', 'pg', 'pino', 'bufferutil', 'utf-8-validate', 'fsevents'],
+  // Native addons and optional peers stay real imports. So do Fastify's schema compilers (Ajv,
+  // fast-json-stringify): the app passes its own (it declares no route schemas), so they are never
+  // loaded, and leaving them out makes the bundle V8 parses on every start a third smaller.
+  external: ['better-sqlite3', 'pg', 'pino', 'bufferutil', 'utf-8-validate', 'fsevents', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
   // Bundled CommonJS dependencies call require(); ESM has none of its own.
   banner: { js: "import { createRequire as __swbRequire } from 'node:module'; const require = __swbRequire(import.meta.url);" },
 })

@@ -24,6 +24,7 @@ let app: FastifyInstance
 /** The same API with the web UI's files served from a folder: the catch-all routes are there too. */
 let withWeb: FastifyInstance
 let close: () => Promise<void>
+let appDeps: Parameters<typeof buildApp>[0]
 
 beforeAll(async () => {
   const home = path.join(repoRoot, 'test/fixtures/openclaw-2026.9.6/openclaw-home')
@@ -67,6 +68,7 @@ beforeAll(async () => {
     isReady: () => true,
     sources: () => ({ openclaw: { lookedAt: [home], found: [{ dir: home, layout: 'sqlite', agents: 4 }] } }),
   }
+  appDeps = deps
   app = await buildApp(deps)
   const webRoot = await tempDir()
   await writeFile(path.join(webRoot, 'index.html'), '<!doctype html><title>Switchboard</title>')
@@ -197,5 +199,14 @@ describe('HTTP API', () => {
   it('/api/sources says where OpenClaw was looked for', async () => {
     const r = await app.inject({ url: '/api/sources', headers: auth })
     expect(r.json()).toMatchObject({ openclaw: { found: [{ layout: 'sqlite', agents: 4 }] } })
+  })
+})
+
+describe('route schemas', () => {
+  it('are refused at start with a message that says where input is checked', async () => {
+    const extra = await buildApp({ ...appDeps, metrics: createMetrics() })
+    extra.get('/api/with-schema', { schema: { querystring: { type: 'object' } } }, () => ({}))
+    await expect(extra.ready()).rejects.toThrow(/route schemas are not compiled/)
+    await extra.close()
   })
 })

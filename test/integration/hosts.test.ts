@@ -145,6 +145,10 @@ describe('agent hosts over HTTP', () => {
     const kept = await ping('gamma', other, goodPing(1))
     expect(kept.status).toBe(200)
     expect(kept.headers.get('keep-alive')).toMatch(/timeout=72/)
+    // The seed's answer, written out by hand: valid JSON of the right shape and type (90 s: three missed 30 s intervals).
+    expect(kept.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(kept.body).toEqual({ accepted: true, server_time: expect.any(Number), offline_after_sec: 90 })
+    expect(Math.abs((kept.body as { server_time: number }).server_time - Date.now())).toBeLessThan(60_000)
 
     const metricsText = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } })).text()
     expect(metricsText).toMatch(/heartbeats_total\{result="forbidden"\} 2/)
