@@ -76,6 +76,12 @@ describe('host state', () => {
     expect(hosts.authenticate('a', undefined, undefined, 'ip')).toMatchObject({ ok: false, code: 'SWB_HOST_AUTH_MISSING' })
     expect(hosts.authenticate('a', 'swb_ak_nope', a.credential.app_secret, 'ip')).toMatchObject({ code: 'SWB_HOST_AUTH_INVALID' })
     expect(hosts.authenticate('a', a.credential.app_key, b.credential.app_secret, 'ip')).toMatchObject({ code: 'SWB_HOST_AUTH_INVALID' })
+    // One character off, at the end or the start, is as wrong as any other secret.
+    const s = a.credential.app_secret
+    const flip = (c: string): string => (c === 'A' ? 'B' : 'A')
+    expect(hosts.authenticate('a', a.credential.app_key, s.slice(0, -1) + flip(s.at(-1)!), 'ip')).toMatchObject({ code: 'SWB_HOST_AUTH_INVALID' })
+    expect(hosts.authenticate('a', a.credential.app_key, flip(s[0]!) + s.slice(1), 'ip')).toMatchObject({ code: 'SWB_HOST_AUTH_INVALID' })
+    expect(hosts.authenticate('a', a.credential.app_key, s + 'x', 'ip')).toMatchObject({ code: 'SWB_HOST_AUTH_INVALID' })
     expect(hosts.authenticate('a', b.credential.app_key, b.credential.app_secret, 'ip')).toMatchObject({ code: 'SWB_HOST_AUTH_FORBIDDEN' })
     expect(await hosts.create({ agent_id: 'a' })).toBeNull()
     // The secret is never part of what is listed.

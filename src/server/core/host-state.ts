@@ -7,7 +7,7 @@
  * update per `minPushIntervalMs`, and pushes go out on a 500 ms grid as one batch per pool, so a
  * thousand dashboards cost a thousand socket writes per tick, not one per agent per dashboard.
  */
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import {
   DEFAULT_POOL,
   poolTopic,
@@ -127,8 +127,16 @@ export const HISTORY_RESOLUTION_SEC = HISTORY_SLOT_MS / 1000
  */
 const PUSH_GRID_MS = 500
 
-// One-shot hashing: a ping is checked on every request, and a Hash object per call costs more than the hash.
-const sha256 = (s: string): Buffer => hash('sha256', s, 'buffer')
+// One-shot hashing to hex: a ping is checked on every request, and a Hash object or a Buffer per
+// call costs more than the hash itself.
+const sha256Hex = (s: string): string => hash('sha256', s, 'hex')
+/** Whether two hex digests are equal, in a time that depends only on their length (always 64). */
+const sameDigest = (a: string, b: string): boolean => {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}
 const newKey = (): string => `swb_ak_${randomBytes(12).toString('base64url')}`
 const newSecret = (): string => `swb_sk_${randomBytes(32).toString('base64url')}`
 let isoAt = NaN
@@ -161,7 +169,7 @@ export function createHostState(options: HostStateOptions): HostState {
   const authBurst = options.authFailureBurst ?? 20
 
   const agents = new Map<string, Registered>()
-  const keys = new Map<string, { agentId: string; hash: Buffer }>()
+  const keys = new Map<string, { agentId: string; hash: string }>()
   const live = new Map<string, Live>()
   const histories = new Map<string, History>()
   const pingBuckets = new Map<string, Bucket>()
@@ -193,14 +201,14 @@ export function createHostState(options: HostStateOptions): HostState {
     const app_secret = newSecret()
     const created_at = now()
     return {
-      stored: { app_key, agent_id: agentId, secret_sha256: sha256(app_secret).toString('hex'), created_at, last_used_at: null },
+      stored: { app_key, agent_id: agentId, secret_sha256: sha256Hex(app_secret), created_at, last_used_at: null },
       issued: { agent_id: agentId, app_key, app_secret, created_at },
     }
   }
 
   const indexCredential = (a: Registered, c: StoredCredential): void => {
     a.credentials.set(c.app_key, c)
-    keys.set(c.app_key, { agentId: a.agent_id, hash: Buffer.from(c.secret_sha256, 'hex') })
+    keys.set(c.app_key, { agentId: a.agent_id, hash: c.secret_sha256.toLowerCase() })
   }
 
   const publishAgent = (a: Registered): void => {
@@ -281,7 +289,7 @@ export function createHostState(options: HostStateOptions): HostState {
       }
       if (!appKey || !appSecret) return failed('SWB_HOST_AUTH_MISSING', 'unauthorized')
       const cred = keys.get(appKey)
-      if (!cred || appSecret.length > 256 || !timingSafeEqual(cred.hash, sha256(appSecret))) return failed('SWB_HOST_AUTH_INVALID', 'unauthorized')
+      if (!cred || appSecret.length > 256 || !sameDigest(cred.hash, sha256Hex(appSecret))) return failed('SWB_HOST_AUTH_INVALID', 'unauthorized')
       if (cred.agentId !== agentId) return failed('SWB_HOST_AUTH_FORBIDDEN', 'forbidden')
       const c = agents.get(agentId)?.credentials.get(appKey)
       if (c) {
