@@ -10,7 +10,7 @@ import { createHostRepository } from '../../src/server/store/host.repository.js'
 import { createExecutionsRepository } from '../../src/server/store/executions.repository.js'
 import { createWorkflowsRepository } from '../../src/server/store/workflows.repository.js'
 import { createConversationTasksRepository } from '../../src/server/store/conversation-tasks.repository.js'
-import { createAgentFacts, encodeFacts } from '../../src/server/core/agent-facts.js'
+import { createAgentFacts, decodeFacts, encodeFacts } from '../../src/server/core/agent-facts.js'
 import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
 import { removeTempDirs, tempDir } from '../helpers/test-server.js'
 
@@ -88,7 +88,8 @@ for (const dialect of dialects) {
         kv: new Map([['k', [1, 2]]]),
       })
       const loaded = await repo.load()
-      expect(loaded.agents[0]).toMatchObject({ agentId: 'main', name: '老 K', lastActivityAt: 1_795_344_000_000 })
+      expect(loaded.agents[0]!.agentId).toBe('main')
+      expect(decodeFacts(loaded.agents[0]!.facts)).toMatchObject({ agentId: 'main', name: '老 K', lastActivityAt: 1_795_344_000_000 })
       expect(loaded.checkpoints.get('file:/a.jsonl')).toEqual({ offset: 1234, ino: 5 })
       expect(loaded.views.get('main')).toBe('{"agentId":"main"}')
       expect(loaded.judgedAt?.get('main')).toBe(1_795_344_050_000)
@@ -106,7 +107,7 @@ for (const dialect of dialects) {
       await repo.save({ ...base, agents: [{ agentId: 'a', facts: encodeFacts(createAgentFacts('a')), view: null, judgedAt: null }], checkpoints: new Map([['c', 1]]), addedSwitches: [sw('x', 1)] })
       await repo.save({ ...base, agents: [{ agentId: 'a', facts: encodeFacts({ ...createAgentFacts('a'), name: 'A2' }), view: null, judgedAt: null }], checkpoints: new Map([['c', 2]]), addedSwitches: [{ ...sw('x', 1), reason: 'auth' }] })
       let loaded = await repo.load()
-      expect(loaded.agents.map((a) => a.name)).toEqual(['A2'])
+      expect(loaded.agents.map((a) => decodeFacts(a.facts).name)).toEqual(['A2'])
       expect(loaded.checkpoints.get('c')).toBe(2)
       expect((await repo.listSwitches('main', 10)).switches.map((s) => s.reason)).toEqual(['auth'])
       await repo.save({ agents: [], removedAgents: ['a'], checkpoints: new Map(), addedSwitches: [], removedSwitches: ['x'], kv: new Map() })

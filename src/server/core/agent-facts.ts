@@ -115,24 +115,100 @@ export function createAgentFacts(agentId: string): AgentFacts {
   }
 }
 
-/** Facts as saved: JSON, with `knownSwitches` as an object. */
+/**
+ * The part of the facts that the config and the auth state update: a restart re-reads both for
+ * every agent, and comparing them needs only this part (see `SavedFacts`).
+ */
+export type FactsHead = Pick<AgentFacts, 'agentId' | 'name' | 'config' | 'stateDir' | 'layout' | 'configured' | 'authProfileConfig' | 'auth' | 'authAt'>
+
+type FactsBody = Omit<AgentFacts, keyof FactsHead | 'knownSwitches'> & { knownSwitches?: Record<string, string> | null }
+
+const headOf = (f: FactsHead): FactsHead => ({
+  agentId: f.agentId,
+  name: f.name,
+  config: f.config,
+  stateDir: f.stateDir,
+  layout: f.layout,
+  configured: f.configured,
+  authProfileConfig: f.authProfileConfig,
+  auth: f.auth,
+  authAt: f.authAt,
+})
+
+/**
+ * Facts as saved: the head as one JSON line, then the rest (the record windows, totals, switches)
+ * as another, with `knownSwitches` as an object. JSON text holds no raw line break, so the first
+ * one ends the head. Facts saved before the split are one JSON document; both are read.
+ */
 export function encodeFacts(facts: AgentFacts): string {
-  return JSON.stringify({ ...facts, knownSwitches: Object.fromEntries(facts.knownSwitches) })
+  const body: FactsBody = {
+    attempts: facts.attempts,
+    decisions: facts.decisions,
+    modelChanges: facts.modelChanges,
+    totals: facts.totals,
+    lastActivityAt: facts.lastActivityAt,
+    switchHistory: facts.switchHistory,
+    knownSwitches: Object.fromEntries(facts.knownSwitches),
+  }
+  return `${JSON.stringify(headOf(facts))}\n${JSON.stringify(body)}`
 }
 
 /**
- * Facts as saved back into their live shape. Snapshots saved before `knownSwitches` existed have
- * none: it is then left out, and the next derivation starts from the switch history.
+ * Saved facts read as far as a restart needs: the head is parsed, the rest (most of the text) is
+ * kept as text until something needs it (`withBody`). An agent with nothing new since the last
+ * run never has it parsed.
  */
-export function decodeFacts(text: string): AgentFacts {
-  const facts = JSON.parse(text) as Omit<AgentFacts, 'knownSwitches'> & { knownSwitches?: Record<string, string> | null }
-  const known = facts.knownSwitches
+export interface SavedFacts {
+  head: FactsHead
+  /** The rest as saved, or null when the text was read whole (facts saved before the split). */
+  body: string | null
+  /** The whole facts, when they were read whole. */
+  facts: AgentFacts | null
+}
+
+export function readSavedFacts(text: string): SavedFacts {
+  const cut = text.indexOf('\n')
+  if (cut < 0) {
+    const facts = decodeFacts(text)
+    return { head: facts, body: null, facts }
+  }
+  return { head: JSON.parse(text.slice(0, cut)) as FactsHead, body: text.slice(cut + 1), facts: null }
+}
+
+/** The head (as it is now) and the saved rest, as whole facts. */
+export function withBody(head: FactsHead, body: string): AgentFacts {
+  const b = JSON.parse(body) as FactsBody
+  return { ...headOf(head), ...fromBody(b) }
+}
+
+/** Facts whose rest was never parsed, saved again: the head as it is now, the rest as it was read. */
+export function encodeWithBody(head: FactsHead, body: string): string {
+  return `${JSON.stringify(headOf(head))}\n${body}`
+}
+
+function fromBody(b: FactsBody): Omit<AgentFacts, keyof FactsHead> {
+  const known = b.knownSwitches
   return {
-    ...facts,
+    attempts: b.attempts,
+    decisions: b.decisions,
+    modelChanges: b.modelChanges,
+    totals: b.totals,
+    lastActivityAt: b.lastActivityAt,
+    switchHistory: b.switchHistory,
+    // Snapshots saved before `knownSwitches` existed have none: it is then left out, and the next
+    // derivation starts from the switch history.
     knownSwitches: (known && typeof known === 'object'
       ? new Map(Object.entries(known).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
       : undefined) as Map<string, string>,
   }
+}
+
+/** Saved facts (either form) back into their live shape. */
+export function decodeFacts(text: string): AgentFacts {
+  const cut = text.indexOf('\n')
+  if (cut >= 0) return withBody(JSON.parse(text.slice(0, cut)) as FactsHead, text.slice(cut + 1))
+  const whole = JSON.parse(text) as FactsHead & FactsBody
+  return { ...headOf(whole), ...fromBody(whole) }
 }
 
 /**
@@ -169,7 +245,7 @@ function touch(facts: AgentFacts, at: number): void {
 }
 
 /** Returns whether anything changed: a restart re-reads the config and must not re-save every agent. */
-export function applyConfigured(facts: AgentFacts, e: AgentConfiguredEvent): boolean {
+export function applyConfigured(facts: FactsHead, e: AgentConfiguredEvent): boolean {
   const changed =
     !facts.configured ||
     facts.name !== e.name ||
@@ -252,7 +328,7 @@ export function applyDecision(facts: AgentFacts, e: FallbackDecisionEvent): bool
 }
 
 /** Returns whether the auth state differs from what was known. */
-export function applyAuthState(facts: AgentFacts, e: AuthStateEvent): boolean {
+export function applyAuthState(facts: FactsHead, e: AuthStateEvent): boolean {
   if (JSON.stringify(facts.auth) === JSON.stringify(e.profiles)) return false
   facts.auth = e.profiles
   facts.authAt = e.at

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { ModelAttemptEvent, OpenClawEvent } from './events.js'
 import { decodeFacts } from './agent-facts.js'
 import { createFleetState } from './fleet-state.js'
@@ -85,7 +85,7 @@ describe('fleet state', () => {
     const saved = before.drainChanges()!
     const after = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
     after.restore({
-      agents: saved.agents.map((a) => decodeFacts(a.facts)),
+      agents: saved.agents,
       views: new Map(saved.agents.map((a) => [a.agentId, a.view!])),
       checkpoints: new Map(),
       kv: new Map(),
@@ -120,20 +120,55 @@ describe('fleet state', () => {
     expect(after.drainChanges()?.kv.get('openclaw.pending_decisions') ?? []).toEqual([])
   })
 
+  it('after a restore, reads only the head of saved facts until records arrive', () => {
+    const before = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
+    before.apply({ events: [configured, ...turn(T0)], checkpoints: { f: 1 }, rejected: [] })
+    const saved = before.drainChanges()!
+    const savedBody = saved.agents[0]!.facts.split('\n')[1]!
+    const after = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
+    const parse = vi.spyOn(JSON, 'parse')
+    try {
+      after.restore({ agents: saved.agents, views: new Map(saved.agents.map((a) => [a.agentId, a.view!])), checkpoints: new Map(), kv: new Map() })
+      // A restart re-reads the config and the auth state: unchanged, nothing is parsed or saved again.
+      after.apply({ events: [configured, { kind: 'auth_state', agentId: 'a', at: T0, profiles: {} }], checkpoints: {}, rejected: [] })
+      expect(after.drainChanges()).toBeNull()
+      expect(parse.mock.calls.some(([text]) => text === savedBody)).toBe(false)
+    } finally {
+      parse.mockRestore()
+    }
+    // A renamed agent is judged and saved again: the new head, the same rest.
+    after.apply({ events: [{ ...configured, name: 'A renamed' }], checkpoints: {}, rejected: [] })
+    const renamed = after.drainChanges()!.agents[0]!.facts
+    expect(renamed.split('\n')[1]).toBe(savedBody)
+    expect(decodeFacts(renamed)).toMatchObject({ name: 'A renamed', attempts: decodeFacts(saved.agents[0]!.facts).attempts })
+    // New records need the rest: it is read then, and folded with them.
+    after.apply({ events: turn(T0 + 60_000), checkpoints: {}, rejected: [] })
+    expect(after.get('a')!.agentName).toBe('A renamed')
+    expect(after.get('a')!.switchHistory).toHaveLength(2)
+  })
+
+  /** Saved facts as one JSON document, the form saved before the head got a line of its own. */
+  const oneDocument = (text: string): Record<string, unknown> => {
+    const [head, body] = text.split('\n')
+    return { ...(JSON.parse(head!) as Record<string, unknown>), ...(JSON.parse(body!) as Record<string, unknown>) }
+  }
+
   it.each([
-    ['as saved', (facts: Record<string, unknown>) => facts],
-    ['saved before known switches were', ({ knownSwitches: _, ...facts }: Record<string, unknown>) => facts],
+    ['as saved', (text: string) => text],
+    ['saved as one document', (text: string) => JSON.stringify(oneDocument(text))],
+    ['saved before known switches were', (text: string) => JSON.stringify({ ...oneDocument(text), knownSwitches: undefined })],
   ])('after a restore from facts %s, announces only the switches that are new', (_label, edit) => {
     const before = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
     before.apply({ events: [configured, ...turn(T0)], checkpoints: { f: 1 }, rejected: [] })
     const saved = before.drainChanges()!
     const [first] = saved.addedSwitches
-    const json = JSON.parse(saved.agents[0]!.facts) as Record<string, unknown>
-    // Saved as a plain object, whatever shape it has in memory.
-    expect(json.knownSwitches).toEqual({ [first!.id]: expect.any(String) })
+    const [head, body] = saved.agents[0]!.facts.split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
+    // The head is a line of its own; known switches are saved as a plain object, whatever shape they have in memory.
+    expect(head).toMatchObject({ agentId: 'a', configured: true })
+    expect(body!.knownSwitches).toEqual({ [first!.id]: expect.any(String) })
     const after = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
     after.restore({
-      agents: saved.agents.map((a) => decodeFacts(JSON.stringify(edit(JSON.parse(a.facts) as Record<string, unknown>)))),
+      agents: saved.agents.map((a) => ({ agentId: a.agentId, facts: edit(a.facts) })),
       views: new Map(),
       checkpoints: new Map(),
       kv: new Map(),
@@ -187,7 +222,7 @@ describe('fleet state', () => {
       const restoreAt = (t: number, judgedAt: Map<string, number> | undefined) => {
         const r = judged(() => t)
         r.fleet.restore({
-          agents: [decodeFacts(saved!.facts)],
+          agents: [saved!],
           views: new Map([['a', saved!.view!]]),
           ...(judgedAt ? { judgedAt } : {}),
           checkpoints: new Map(),

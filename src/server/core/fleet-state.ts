@@ -15,6 +15,10 @@ import {
   applyModelChanged,
   createAgentFacts,
   encodeFacts,
+  encodeWithBody,
+  readSavedFacts,
+  withBody,
+  type FactsHead,
   type AgentFacts,
 } from './agent-facts.js'
 import { computeAgentStatus, deriveSwitches, mergeOutcomes, mergeSwitchHistory, nextExpiry } from './model-status.rules.js'
@@ -84,7 +88,14 @@ export interface FleetState {
 export type ListVariant = 'summary' | 'full'
 
 interface AgentEntry {
-  facts: AgentFacts
+  /**
+   * The agent's facts. After a restore only their head is read (`head`) and the rest waits as
+   * text (`savedBody`) until something needs it: use `factsOf`.
+   */
+  facts: AgentFacts | null
+  /** The facts' head: `facts` itself once they are read whole. */
+  head: FactsHead
+  savedBody: string | null
   view: AgentModelStatus | null
   encoded: string | null
   /** `encoded` without `authProfiles`, made when a summary list first needs it. */
@@ -138,11 +149,32 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const entry = (agentId: string): AgentEntry => {
     let e = agents.get(agentId)
     if (!e) {
-      e = { facts: createAgentFacts(agentId), view: null, encoded: null, summary: null, modelEncoded: new Map(), sinceDerived: 0, judgedAt: null }
+      const facts = createAgentFacts(agentId)
+      e = { facts, head: facts, savedBody: null, view: null, encoded: null, summary: null, modelEncoded: new Map(), sinceDerived: 0, judgedAt: null }
       agents.set(agentId, e)
       removedAgents.delete(agentId)
     }
     return e
+  }
+
+  /** Entries whose saved facts are not read whole yet. */
+  let unread = 0
+  const factsOf = (e: AgentEntry): AgentFacts => {
+    if (e.facts) return e.facts
+    const facts = withBody(e.head, e.savedBody!)
+    e.facts = facts
+    e.head = facts
+    e.savedBody = null
+    unread--
+    for (const a of facts.attempts) if (!sessionToAgent.has(a.sessionId)) sessionToAgent.set(a.sessionId, facts.agentId)
+    return facts
+  }
+  /** The agent a session belongs to. Saved facts not read yet may know it: a miss reads them all, once. */
+  const agentOfSession = (sessionId: string): string | undefined => {
+    const known = sessionToAgent.get(sessionId)
+    if (known !== undefined || unread === 0) return known
+    for (const e of agents.values()) factsOf(e)
+    return sessionToAgent.get(sessionId)
   }
 
   const mark = (agentId: string): void => {
@@ -151,7 +183,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   }
 
   const applyDecisionTo = (agentId: string, d: FallbackDecisionEvent): void => {
-    if (applyDecision(entry(agentId).facts, d)) {
+    if (applyDecision(factsOf(entry(agentId)), d)) {
       mark(agentId)
       noteRecord(agentId)
     }
@@ -173,9 +205,10 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const applyEvent = (e: OpenClawEvent): void => {
     switch (e.kind) {
       case 'agent_configured':
-        if (applyConfigured(entry(e.agentId).facts, e)) mark(e.agentId)
+        if (applyConfigured(entry(e.agentId).head, e)) mark(e.agentId)
         break
       case 'agent_removed':
+        if (agents.get(e.agentId)?.facts === null) unread--
         if (agents.delete(e.agentId)) {
           removedAgents.add(e.agentId)
           unsavedAgents.delete(e.agentId)
@@ -196,13 +229,13 @@ export function createFleetState(options: FleetStateOptions): FleetState {
           sessionToAgent.set(e.sessionId, e.agentId)
           resolvePending(e.sessionId, e.agentId)
         }
-        if (applyAttempt(entry(e.agentId).facts, e)) {
+        if (applyAttempt(factsOf(entry(e.agentId)), e)) {
           mark(e.agentId)
           noteRecord(e.agentId)
         }
         break
       case 'model_changed':
-        if (applyModelChanged(entry(e.agentId).facts, e)) {
+        if (applyModelChanged(factsOf(entry(e.agentId)), e)) {
           mark(e.agentId)
           noteRecord(e.agentId)
         }
@@ -210,8 +243,8 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       case 'fallback_decision': {
         const agentId =
           e.agentId ??
-          (e.sessionId ? sessionToAgent.get(e.sessionId) : undefined) ??
-          (e.runId ? sessionToAgent.get(e.runId) : undefined)
+          (e.sessionId ? agentOfSession(e.sessionId) : undefined) ??
+          (e.runId ? agentOfSession(e.runId) : undefined)
         if (agentId) applyDecisionTo(agentId, e)
         else {
           pending.push(e)
@@ -221,7 +254,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
         break
       }
       case 'auth_state':
-        if (applyAuthState(entry(e.agentId).facts, e)) mark(e.agentId)
+        if (applyAuthState(entry(e.agentId).head, e)) mark(e.agentId)
         break
       default: {
         const never: never = e
@@ -253,10 +286,11 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   }
 
   /** Derives the switches the window yields now and records what is new, changed or superseded. */
-  const deriveInto = (agentId: string, e: AgentEntry, outcomes = mergeOutcomes(e.facts)): ModelSwitchEvent[] => {
+  const deriveInto = (agentId: string, e: AgentEntry, outcomes = mergeOutcomes(factsOf(e))): ModelSwitchEvent[] => {
     e.sinceDerived = 0
-    const merged = mergeSwitchHistory(e.facts, deriveSwitches(e.facts, outcomes))
-    e.facts.switchHistory = merged.history
+    const facts = factsOf(e)
+    const merged = mergeSwitchHistory(facts, deriveSwitches(facts, outcomes))
+    facts.switchHistory = merged.history
     if (merged.added.length > 0 || merged.removed.length > 0) {
       for (const id of merged.removed) {
         addedSwitches.delete(id)
@@ -292,9 +326,10 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     for (const agentId of ids) {
       const e = agents.get(agentId)
       if (!e) continue
-      const outcomes = mergeOutcomes(e.facts)
+      const facts = factsOf(e)
+      const outcomes = mergeOutcomes(facts)
       const added = derive ? deriveInto(agentId, e, outcomes) : []
-      const view = computeAgentStatus(e.facts, t, outcomes)
+      const view = computeAgentStatus(facts, t, outcomes)
       e.judgedAt = t
       const encoded = JSON.stringify(view)
       if (encoded === e.encoded) continue
@@ -332,20 +367,25 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   const state: FleetState = {
     restore(snapshot) {
       const unjudged: string[] = []
-      for (const facts of snapshot.agents) {
-        const encoded = snapshot.views.get(facts.agentId) ?? null
+      for (const savedAgent of snapshot.agents) {
+        const saved = readSavedFacts(savedAgent.facts)
+        const agentId = saved.head.agentId
+        const encoded = snapshot.views.get(agentId) ?? null
         const view = encoded ? (JSON.parse(encoded) as AgentModelStatus) : null
-        agents.set(facts.agentId, {
-          facts,
+        agents.set(agentId, {
+          facts: saved.facts,
+          head: saved.head,
+          savedBody: saved.body,
           view,
           encoded,
           summary: null,
           modelEncoded: new Map(view ? view.allModels.map((m) => [m.modelId, JSON.stringify(m)]) : []),
           sinceDerived: 0,
-          judgedAt: view ? (snapshot.judgedAt?.get(facts.agentId) ?? null) : null,
+          judgedAt: view ? (snapshot.judgedAt?.get(agentId) ?? null) : null,
         })
-        if (!view) unjudged.push(facts.agentId)
-        for (const a of facts.attempts) sessionToAgent.set(a.sessionId, facts.agentId)
+        if (!view) unjudged.push(agentId)
+        if (saved.facts) for (const a of saved.facts.attempts) sessionToAgent.set(a.sessionId, agentId)
+        else unread++
       }
       for (const [k, v] of snapshot.checkpoints) checkpoints.set(k, v)
       const saved = snapshot.kv.get(PENDING_KEY)
@@ -467,7 +507,7 @@ export function createFleetState(options: FleetStateOptions): FleetState {
       const changes: FleetChanges = {
         agents: [...unsavedAgents].flatMap((id) => {
           const e = agents.get(id)
-          return e ? [{ agentId: id, facts: encodeFacts(e.facts), view: e.encoded, judgedAt: e.encoded === null ? null : e.judgedAt }] : []
+          return e ? [{ agentId: id, facts: e.facts ? encodeFacts(e.facts) : encodeWithBody(e.head, e.savedBody!), view: e.encoded, judgedAt: e.encoded === null ? null : e.judgedAt }] : []
         }),
         removedAgents: [...removedAgents],
         checkpoints: new Map(unsavedCheckpoints),

@@ -3,12 +3,12 @@
  * in one transaction, so the checkpoints saved always describe exactly the state saved with them.
  */
 import { clockTime, type ModelSwitchEvent, type SwitchReason } from '../../shared/model-status.js'
-import { decodeFacts, type AgentFacts } from '../core/agent-facts.js'
 import { sql } from 'kysely'
 import type { Store } from './database.js'
 
 export interface FleetSnapshot {
-  agents: AgentFacts[]
+  /** Agent facts as saved (`encodeFacts`): the fleet state reads only what it needs of them. */
+  agents: { agentId: string; facts: string }[]
   /** Saved read models by agent id (JSON), where there is one. */
   views: Map<string, string>
   /** When each saved view was judged (ms); one without a time is judged again at the first tick. */
@@ -86,7 +86,7 @@ export function createFleetRepository(store: Store): FleetRepository {
         db.selectFrom('kv').select(['key', 'value']).execute(),
       ])
       return {
-        agents: agents.map((r) => decodeFacts(r.facts)),
+        agents: agents.map((r) => ({ agentId: r.agent_id, facts: r.facts })),
         views: new Map(agents.flatMap((r) => (r.view ? [[r.agent_id, r.view] as const] : []))),
         judgedAt: new Map(agents.flatMap((r) => (r.view && r.judged_at !== null ? [[r.agent_id, Number(r.judged_at)] as const] : []))),
         checkpoints: new Map(checkpoints.map((r) => [r.key, JSON.parse(r.position) as unknown])),
