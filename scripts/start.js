@@ -29,7 +29,7 @@ function build(script, output, inputs) {
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 
-build('build:server', 'dist/server/cli/main.js', ['src/server', 'src/shared', 'src/cli', 'src/agent-client'])
+build('build:server', 'dist/server/cli/main.cjs', ['src/server', 'src/shared', 'src/cli', 'src/agent-client'])
 build('build:web', 'dist/web/index.html', ['web', 'src/shared'])
 
 const child = demo

@@ -144,6 +144,9 @@ function compactAfterFirstRead(): void {
   try {
     v8.setFlagsFromString('--expose-gc')
     const gc = runInNewContext('gc') as (() => void) | undefined
+    // Flags go back as they were: V8's code cache (bin/switchboard.js) is only valid for the flags
+    // it was made with, and it is made after this has run.
+    v8.setFlagsFromString('--no-expose-gc')
     // The objects the read keeps were allocated among its garbage, on every page of the heap: a
     // collection that does not move them frees little. This one compacts, then the flag goes back.
     v8.setFlagsFromString('--compact-on-every-full-gc')
