@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const SERVER_BIN = join(REPO_ROOT, 'bin', 'switchboard.js')
-export const SERVER_ENTRY = join(REPO_ROOT, 'dist', 'server', 'cli', 'main.js')
+export const SERVER_ENTRY = join(REPO_ROOT, 'dist', 'server', 'cli', 'main.cjs')
 
 export interface ServerOptions {
   dataDir: string
