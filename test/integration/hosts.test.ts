@@ -211,7 +211,7 @@ describe('agent hosts over WebSocket', () => {
 
     await new Promise((r) => setTimeout(r, 1100))
     expect((await ping('epsilon', cred, goodPing(75))).status).toBe(200)
-    // Pushes go out on a 500 ms grid: the first ping's own update may arrive after the snapshot.
+    // Pushes go out on a 1 s grid: the first ping's own update may arrive after the snapshot.
     const isNew = (m: PoolMetricsMessage): boolean => m.type === 'metrics_update' && m.metrics.cpu_usage === 75
     await waitFor(() => seed.got.some(isNew), 'a metrics_update')
     const update = seed.got.find(isNew)!

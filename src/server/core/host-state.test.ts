@@ -155,8 +155,8 @@ describe('host state', () => {
     expect(hosts.get('a')!.last_seen_at).toBe(T0)
     hosts.ping('a', ping(33))
     expect(hosts.get('a')!.online).toBe(true)
-    // Pushes go out on the next tick of the 500 ms grid.
-    advance(499)
+    // Pushes go out on the next tick of the 1 s grid.
+    advance(999)
     expect(got.at(-1)).toMatchObject({ type: 'metrics_update' })
   })
 
