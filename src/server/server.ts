@@ -175,6 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       t.unref()
       return () => clearTimeout(t)
     },
+    onUnreadableFacts: (agentId, err) => log.warn({ err, agentId }, 'saved facts unreadable: the agent goes on from its config and auth state'),
   })
   fleet.restore(await repository.load())
   const hostRepository = createHostRepository(store)

@@ -147,6 +147,20 @@ describe('fleet state', () => {
     expect(after.get('a')!.switchHistory).toHaveLength(2)
   })
 
+  it('goes on from the head when the saved rest of the facts is damaged, and says so', () => {
+    const before = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub() })
+    before.apply({ events: [configured, ...turn(T0)], checkpoints: {}, rejected: [] })
+    const [saved] = before.drainChanges()!.agents
+    const damaged = `${saved!.facts.split('\n')[0]!}\n{"attempts":[{"sess`
+    const told: string[] = []
+    const after = createFleetState({ now: () => T0 + 10 ** 6, hub: createHub(), onUnreadableFacts: (agentId) => told.push(agentId) })
+    after.restore({ agents: [{ agentId: 'a', facts: damaged }], views: new Map(), checkpoints: new Map(), kv: new Map() })
+    after.apply({ events: turn(T0 + 60_000), checkpoints: {}, rejected: [] })
+    expect(told).toEqual(['a'])
+    expect(after.stats.rejected).toBe(1)
+    expect(after.get('a')).toMatchObject({ agentName: 'A', currentModel: { modelId: 'b/fallback' } })
+  })
+
   /** Saved facts as one JSON document, the form saved before the head got a line of its own. */
   const oneDocument = (text: string): Record<string, unknown> => {
     const [head, body] = text.split('\n')

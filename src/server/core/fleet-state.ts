@@ -38,6 +38,8 @@ export interface FleetStateOptions {
   setTimer?: (fn: () => void, ms: number) => () => void
   /** How often agents are judged while not live. Default is 1000. */
   quietRecomputeMs?: number
+  /** Told when the saved rest of an agent's facts cannot be read; the agent goes on from its head. */
+  onUnreadableFacts?: (agentId: string, err: unknown) => void
 }
 
 export interface IngestStats {
@@ -161,7 +163,15 @@ export function createFleetState(options: FleetStateOptions): FleetState {
   let unread = 0
   const factsOf = (e: AgentEntry): AgentFacts => {
     if (e.facts) return e.facts
-    const facts = withBody(e.head, e.savedBody!)
+    let facts: AgentFacts
+    try {
+      facts = withBody(e.head, e.savedBody!)
+    } catch (err) {
+      // A damaged row: the agent keeps its config and auth state, and its windows fill again.
+      facts = { ...createAgentFacts(e.head.agentId), ...e.head }
+      stats.rejected++
+      options.onUnreadableFacts?.(e.head.agentId, err)
+    }
     e.facts = facts
     e.head = facts
     e.savedBody = null
