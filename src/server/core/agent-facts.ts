@@ -169,7 +169,8 @@ export interface SavedFacts {
 export function readSavedFacts(text: string): SavedFacts {
   const cut = text.indexOf('\n')
   if (cut < 0) {
-    const facts = decodeFacts(text)
+    const whole = JSON.parse(text) as FactsHead & FactsBody
+    const facts: AgentFacts = { ...headOf(whole), ...fromBody(whole) }
     return { head: facts, body: null, facts }
   }
   return { head: JSON.parse(text.slice(0, cut)) as FactsHead, body: text.slice(cut + 1), facts: null }
@@ -205,10 +206,8 @@ function fromBody(b: FactsBody): Omit<AgentFacts, keyof FactsHead> {
 
 /** Saved facts (either form) back into their live shape. */
 export function decodeFacts(text: string): AgentFacts {
-  const cut = text.indexOf('\n')
-  if (cut >= 0) return withBody(JSON.parse(text.slice(0, cut)) as FactsHead, text.slice(cut + 1))
-  const whole = JSON.parse(text) as FactsHead & FactsBody
-  return { ...headOf(whole), ...fromBody(whole) }
+  const saved = readSavedFacts(text)
+  return saved.facts ?? withBody(saved.head, saved.body!)
 }
 
 /**
