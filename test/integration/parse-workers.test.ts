@@ -1,7 +1,7 @@
 /**
- * Transcripts parsed in worker threads give exactly what parsing in place gives: the built server
- * is run both ways on the same fixture (the threshold forced to 0 so every transcript goes to a
- * worker), and the fleets it serves are compared. The same for conversations: quiet sessions and
+ * Transcripts and logs parsed in worker threads give exactly what parsing in place gives: the built
+ * server is run both ways on the same fixture (the threshold forced to 0 so every transcript and
+ * log goes to a worker), and the fleets it serves are compared. The same for conversations: quiet sessions and
  * agent databases are read whole by workers on the first read.
  */
 import { readdir, stat, utimes } from 'node:fs/promises'
@@ -35,8 +35,8 @@ async function fleetWith(fixture: Fixture, args: string[]): Promise<ModelStatuse
 }
 
 describe('parse workers', () => {
-  // With the threshold at 0, every transcript and every agent database (never read before) is
-  // read by a worker.
+  // With the threshold at 0, every transcript, every log and every agent database (never read
+  // before) is read by a worker.
   it('serve the same fleet as parsing in place (JSONL transcripts)', async () => {
     const inPlace = await fleetWith('openclaw-2026.4.15', ['--parse-workers', '0'])
     const inWorkers = await fleetWith('openclaw-2026.4.15', ['--parse-workers', '2', '--parse-worker-threshold', '0'])

@@ -76,8 +76,8 @@ export interface TailResult {
 
 export interface JsonlTailer {
   /**
-   * Reads the lines appended since `from` (at most about `maxBytes` of them, to the last whole
-   * line). Resolves to null when the file does not exist.
+   * Reads the lines appended since `from` (those that end within `maxBytes` of it, if given).
+   * Resolves to null when the file does not exist.
    */
   read(path: string, from: TailCheckpoint | undefined, sink: LineSink, maxBytes?: number): Promise<TailResult | null>
 }
@@ -117,8 +117,8 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
 
     let bytesRead = 0
     // Reads stop at the size seen now (later appends are picked up by the next call), or earlier
-    // when the caller asked for a slice.
-    const limit = maxBytes !== undefined ? Math.min(st.size, offset + Math.max(maxBytes, chunkSize)) : st.size
+    // when the caller asked for a slice (a line that does not end inside it is left for later).
+    const limit = maxBytes !== undefined ? Math.min(st.size, offset + Math.max(1, maxBytes)) : st.size
     let fh: OpenFile
     try {
       fh = limit - offset <= syncReadBytes ? openBlocking(path) : await openAsync(path)

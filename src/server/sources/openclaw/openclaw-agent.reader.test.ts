@@ -21,6 +21,7 @@ function inThreadPool(fail = false): ParsePool & { jobs: AgentDbEventsJob[] } {
     readTranscript: unused,
     scanSession: unused,
     readAgentDb: unused,
+    readLogRange: unused,
     async readAgentDbEvents(job) {
       jobs.push(structuredClone(job))
       if (fail) throw new Error('worker crashed')

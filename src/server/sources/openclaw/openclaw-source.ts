@@ -48,11 +48,11 @@ export interface OpenClawSourceOptions {
   /** Events per pushed batch during large reads. Default is 2000. */
   maxBatchEvents?: number
   /**
-   * Worker threads that parse large transcript reads (a first read of a long history). They run
+   * Worker threads that parse large transcript and log reads (a first read of a long history). They run
    * only from the built JavaScript. Default is 0 (parse in this thread).
    */
   parseWorkers?: number
-  /** Unread bytes of a transcript from which it goes to a worker. Default is 1 MiB. */
+  /** Unread bytes of a transcript or log from which it goes to a worker. Default is 1 MiB. */
   parseWorkerThreshold?: number
 }
 
@@ -132,7 +132,12 @@ async function startOpenClaw(
       now: () => ctx.now(),
     }),
   )
-  const logReader = createGatewayLogReader({ tailer, positions: collector.positions })
+  const logReader = createGatewayLogReader({
+    tailer,
+    positions: collector.positions,
+    parsePool,
+    ...(options.parseWorkerThreshold !== undefined ? { parsePoolThreshold: options.parseWorkerThreshold } : {}),
+  })
   const explicitLogs = (options.logFiles ?? []).map((f) => resolve(f))
   const logFiles = new Set<string>()
 

@@ -1,7 +1,7 @@
 /**
- * A small pool of worker threads that parse large transcript slices off the main thread. Used for
- * big reads only (a first read of a long history); small appends are parsed in place, where they
- * cost less than a message round trip.
+ * A small pool of worker threads that parse large transcript and log slices off the main thread.
+ * Used for big reads only (a first read of a long history); small appends are parsed in place, where
+ * they cost less than a message round trip.
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +13,7 @@ import type { TranscriptState } from './transcript.parser.js'
 import type { QuietDbReaderState } from './conversations-db.reader.js'
 import type { SessionFilesJob, SessionFilesScan } from './session-files.scan.js'
 import type { AgentDbEvents, AgentDbEventsJob } from './agent-db.reader.js'
+import type { GatewayLogRange, GatewayLogRangeJob } from './gateway-log.reader.js'
 
 /** A transcript slice for the model-status ingest, or a whole session for conversations. */
 export type ParseRequest =
@@ -20,6 +21,7 @@ export type ParseRequest =
   | { id: number; kind: 'session'; job: SessionFilesJob }
   | { id: number; kind: 'agent-db'; job: AgentDbJob }
   | { id: number; kind: 'agent-db-events'; job: AgentDbEventsJob }
+  | { id: number; kind: 'log'; job: GatewayLogRangeJob }
 
 /** An agent database read whole for conversations. */
 export interface AgentDbJob {
@@ -49,6 +51,7 @@ export type ParseResponse =
   | ({ id: number; ok: true; kind: 'session' } & SessionFilesScan)
   | ({ id: number; ok: true; kind: 'agent-db' } & AgentDbScan)
   | ({ id: number; ok: true; kind: 'agent-db-events' } & AgentDbEvents)
+  | ({ id: number; ok: true; kind: 'log' } & GatewayLogRange)
   | { id: number; ok: false; error: string }
 
 type Answer = Extract<ParseResponse, { ok: true }>
@@ -66,6 +69,8 @@ export interface ParsePool {
   readAgentDb(job: AgentDbJob): Promise<AgentDbScan>
   /** An agent database never read before, read whole for the model-status ingest. */
   readAgentDbEvents(job: AgentDbEventsJob): Promise<AgentDbEvents>
+  /** A byte range of OpenClaw's log; its decisions name no agent unless their line does. */
+  readLogRange(job: GatewayLogRangeJob): Promise<GatewayLogRange>
   close(): Promise<void>
 }
 
@@ -169,6 +174,11 @@ export function createParsePool(size: number): ParsePool | null {
       const res = await ask({ id: ++nextId, kind: 'agent-db-events', job })
       if (res.kind !== 'agent-db-events') throw new Error('parse worker answered with the wrong kind')
       return { events: res.events, rejected: res.rejected, checkpoints: res.checkpoints, bytesRead: res.bytesRead, error: res.error }
+    },
+    async readLogRange(job) {
+      const res = await ask({ id: ++nextId, kind: 'log', job })
+      if (res.kind !== 'log') throw new Error('parse worker answered with the wrong kind')
+      return { events: res.events, rejected: res.rejected, lines: res.lines, offset: res.offset, bytesRead: res.bytesRead }
     },
     async close() {
       closed = true

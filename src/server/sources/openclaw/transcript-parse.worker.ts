@@ -1,12 +1,14 @@
 /**
- * Worker thread that parses transcript slices and reads agent databases, so a large first read uses
- * every core, and reads quiet sessions and agent databases whole for conversations. It holds no
+ * Worker thread that parses transcript and log slices and reads agent databases, so a large first
+ * read uses every core, and reads quiet sessions and agent databases whole for conversations. It holds no
  * state between requests: each carries its checkpoint and parser state, and gets them back.
  */
 import { parentPort } from 'node:worker_threads'
 import type { OpenClawEvent, IngestRejection } from '../../core/events.js'
 import { readAgentDbEvents } from './agent-db.reader.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
+import { createGatewayLogLineFilter } from './gateway-log.parser.js'
+import { readGatewayLogRange } from './gateway-log.reader.js'
 import { createConversationsDbReader } from './conversations-db.reader.js'
 import { scanSessionFiles } from './session-files.scan.js'
 import { readTranscriptFile } from './transcript-file.reader.js'
@@ -15,6 +17,7 @@ import type { ParseRequest, ParseResponse } from './parse-pool.js'
 
 const tailer = createJsonlTailer()
 const filter = createTranscriptLineFilter()
+const logFilter = createGatewayLogLineFilter()
 
 const fail = (id: number, err: unknown): void => {
   const res: ParseResponse = { id, ok: false, error: err instanceof Error ? err.message : String(err) }
@@ -22,6 +25,13 @@ const fail = (id: number, err: unknown): void => {
 }
 
 parentPort?.on('message', (req: ParseRequest) => {
+  if (req.kind === 'log') {
+    readGatewayLogRange(tailer, logFilter, req.job).then((range) => {
+      const res: ParseResponse = { id: req.id, ok: true, kind: 'log', ...range }
+      parentPort?.postMessage(res)
+    }, (err: unknown) => fail(req.id, err))
+    return
+  }
   if (req.kind === 'agent-db-events') {
     try {
       const res: ParseResponse = { id: req.id, ok: true, kind: 'agent-db-events', ...readAgentDbEvents(req.job) }
