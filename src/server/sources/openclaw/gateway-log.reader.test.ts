@@ -32,6 +32,7 @@ function inThreadPool(failAt = -1): ParsePool & { jobs: GatewayLogRangeJob[] } {
       if (jobs.length - 1 === failAt) throw new Error('worker crashed')
       return structuredClone(await readGatewayLogRange(tailer, filter, job))
     },
+    retire() {},
     async close() {},
   }
 }

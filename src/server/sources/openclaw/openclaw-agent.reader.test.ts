@@ -22,6 +22,7 @@ function inThreadPool(fail = false): ParsePool & { jobs: AgentDbEventsJob[] } {
     scanSession: unused,
     readAgentDb: unused,
     readLogRange: unused,
+    retire() {},
     async readAgentDbEvents(job) {
       jobs.push(structuredClone(job))
       if (fail) throw new Error('worker crashed')

@@ -321,6 +321,9 @@ async function startOpenClaw(
   }
 
   await scanned
+  // The first read is over: the workers' heaps go now, before the server's first save and the
+  // conversations' own workers, rather than adding to them.
+  parsePool?.retire()
   log.info({ stateDirs, logFiles: [...logFiles] }, 'openclaw source started')
 
   return async () => {

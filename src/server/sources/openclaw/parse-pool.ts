@@ -71,6 +71,8 @@ export interface ParsePool {
   readAgentDbEvents(job: AgentDbEventsJob): Promise<AgentDbEvents>
   /** A byte range of OpenClaw's log; its decisions name no agent unless their line does. */
   readLogRange(job: GatewayLogRangeJob): Promise<GatewayLogRange>
+  /** Stops the workers now if none is busy (they come back for the next request), rather than when idle a while. */
+  retire(): void
   close(): Promise<void>
 }
 
@@ -179,6 +181,12 @@ export function createParsePool(size: number): ParsePool | null {
       const res = await ask({ id: ++nextId, kind: 'log', job })
       if (res.kind !== 'log') throw new Error('parse worker answered with the wrong kind')
       return { events: res.events, rejected: res.rejected, lines: res.lines, offset: res.offset, bytesRead: res.bytesRead }
+    },
+    retire() {
+      if (slots.some((s) => s.busy) || queue.length > 0) return
+      if (idleTimer) clearTimeout(idleTimer)
+      idleTimer = null
+      for (const s of slots.splice(0)) void s.worker.terminate()
     },
     async close() {
       closed = true
