@@ -48,8 +48,9 @@ async function readLog(path: string, pool: ParsePool | null, options: { saved?: 
     parsePoolThreshold: 0,
     poolRangeBytes: options.rangeBytes ?? 32 * 1024,
   })
-  await reader.read(path, out)
-  return { events: out.events.slice(1), rejected: out.rejected, checkpoint: out.checkpoints.get(logCheckpointKey(path)) }
+  let bytes = 0
+  await reader.read(path, { ...out, bytes: (n) => (bytes += n) })
+  return { events: out.events.slice(1), rejected: out.rejected, checkpoint: out.checkpoints.get(logCheckpointKey(path)), bytes }
 }
 
 function copyOfLog(extra = ''): string {
@@ -81,7 +82,10 @@ describe('log ranges read by parse workers', () => {
     const path = copyOfLog('{"half":\n')
     const inPlace = await readLog(path, null)
     for (const rangeBytes of [1000, 4096, 9999, 65_536]) {
-      expect(await readLog(path, inThreadPool(), { rangeBytes })).toEqual(inPlace)
+      const inPool = await readLog(path, inThreadPool(), { rangeBytes })
+      expect(inPool).toEqual(inPlace)
+      // Each byte counted once, however many ranges read it.
+      expect(inPool.bytes).toBe(statSync(path).size)
     }
   })
 

@@ -50,6 +50,7 @@ export interface GatewayLogRange {
   lines: number
   /** Just after the last line consumed; the range's start when it held no whole line. */
   offset: number
+  /** Bytes of the lines consumed. */
   bytesRead: number
 }
 
@@ -126,7 +127,8 @@ export async function readGatewayLogRange(tailer: JsonlTailer, filter: GatewayLo
   )
   if (result === null) throw new Error(`${job.path} is gone`)
   if (result.reset !== null) throw new Error(`${job.path} was ${result.reset}`)
-  return { events, rejected, lines: result.checkpoint.line, offset: result.checkpoint.offset, bytesRead: result.bytesRead }
+  // Bytes of the lines consumed: a line across a bound is read by two ranges but counted once.
+  return { events, rejected, lines: result.checkpoint.line, offset: result.checkpoint.offset, bytesRead: result.checkpoint.offset - start }
 }
 
 /** Offset just after the last line break before `at` (0 when there is none). */
