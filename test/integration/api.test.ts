@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/server/app.js'
 import { createTokenCheck } from '../../src/server/auth/token.js'
-import { createMetrics } from '../../src/server/http/metrics.js'
+import { createMetrics, OMITTED_PROCESS_METRICS } from '../../src/server/http/metrics.js'
 import type { FleetRepository } from '../../src/server/store/fleet.repository.js'
 import type { AgentModelStatus, ModelStatusesResponse } from '../../src/shared/model-status.js'
 import { loadFleet, loadHosts } from '../helpers/in-process.js'
@@ -189,6 +189,15 @@ describe('HTTP API', () => {
     // The UI's files are not API requests.
     await withWeb.inject({ url: '/' })
     expect((await withWeb.inject({ url: '/metrics', headers: auth })).body).not.toContain('endpoint="/*"')
+  })
+
+  it('/metrics has the process metrics, but none that lists every active handle on each scrape', async () => {
+    const text = (await withWeb.inject({ url: '/metrics', headers: auth })).body
+    for (const kept of ['switchboard_process_process_cpu_seconds_total', 'switchboard_process_nodejs_eventloop_lag_p99_seconds', 'switchboard_process_nodejs_heap_size_used_bytes']) {
+      expect(text).toContain(`\n${kept} `)
+    }
+    expect(OMITTED_PROCESS_METRICS).toHaveLength(4)
+    for (const omitted of OMITTED_PROCESS_METRICS) expect(text).not.toContain(omitted)
   })
 
   it('/healthz needs no token and reports ingestion', async () => {
