@@ -13,7 +13,7 @@ afterEach(() => {
 })
 
 /** A pool that reads log ranges in this thread, as a worker would (knowing no session), and records each job. */
-function inThreadPool(failAt = -1): ParsePool & { jobs: GatewayLogRangeJob[] } {
+function inThreadPool(failAt = -1, onJob?: (n: number) => void): ParsePool & { jobs: GatewayLogRangeJob[] } {
   const jobs: GatewayLogRangeJob[] = []
   const tailer = createJsonlTailer({ chunkSize: 4096 })
   const filter = createGatewayLogLineFilter()
@@ -29,6 +29,7 @@ function inThreadPool(failAt = -1): ParsePool & { jobs: GatewayLogRangeJob[] } {
     readAgentDbEvents: unused,
     async readLogRange(job) {
       jobs.push(structuredClone(job))
+      onJob?.(jobs.length - 1)
       if (jobs.length - 1 === failAt) throw new Error('worker crashed')
       return structuredClone(await readGatewayLogRange(tailer, filter, job))
     },
@@ -95,6 +96,18 @@ describe('log ranges read by parse workers', () => {
     const pool = inThreadPool(2)
     expect(await readLog(path, pool)).toEqual(inPlace)
     expect(pool.jobs.length).toBeGreaterThan(2)
+  })
+
+  it('leave what is written while they are read to the read in place after them', async () => {
+    const path = copyOfLog()
+    const appended = readFileSync(LEGACY_LOG, 'utf8').split('\n').slice(0, 40).join('\n') + '\n'
+    const pool = inThreadPool(-1, (n) => n === 1 && appendFileSync(path, appended))
+    const read = await readLog(path, pool)
+    // Every job lies within the size seen before the first one.
+    expect(pool.jobs.every((j) => j.end <= readFileSync(LEGACY_LOG).length)).toBe(true)
+    const whole = await readLog(path, null)
+    expect(read).toEqual(whole)
+    expect(read.checkpoint).toMatchObject({ offset: statSync(path).size, line: lineCount(path) })
   })
 
   it('leave a trailing half-written line for later, then read it once complete', async () => {
