@@ -141,9 +141,13 @@ describe('log ranges read by parse workers', () => {
     expect(again.checkpoint).toEqual({ ino: statSync(path).ino, offset: statSync(path).size, line: lineCount(path) })
   })
 
-  it('a worker refuses a range of a file that was replaced meanwhile', async () => {
+  it('a worker refuses a range of a file that was replaced or cut meanwhile', async () => {
     const path = copyOfLog()
-    const job: GatewayLogRangeJob = { path, ino: statSync(path).ino + 1, start: 0, end: 1000, exact: true }
-    await expect(readGatewayLogRange(createJsonlTailer(), createGatewayLogLineFilter(), job)).rejects.toThrow(/rotated/)
+    const size = statSync(path).size
+    const read = (job: Omit<GatewayLogRangeJob, 'path'>) => readGatewayLogRange(createJsonlTailer(), createGatewayLogLineFilter(), { path, ...job })
+    await expect(read({ ino: statSync(path).ino + 1, start: 0, end: 1000, exact: true })).rejects.toThrow(/rotated/)
+    writeFileSync(path, readFileSync(LEGACY_LOG).subarray(0, 5000))
+    await expect(read({ ino: statSync(path).ino, start: size - 1000, end: size, exact: false })).rejects.toThrow(/truncated/)
+    await expect(read({ ino: statSync(path).ino, start: size - 1000, end: size, exact: true })).rejects.toThrow(/truncated/)
   })
 })

@@ -65,8 +65,8 @@ export function logCheckpointKey(path: string): string {
 const POOL_RANGE_BYTES = 4 * 1024 * 1024
 
 /**
- * One log read from a checkpoint, to the end or about `maxBytes` further: what the in-thread reader
- * and the parse workers both run.
+ * One log read from a checkpoint: the lines that end before the end of the file, or within
+ * `maxBytes`. What the in-thread reader and the parse workers both run.
  */
 export function readGatewayLogFile(
   tailer: JsonlTailer,
@@ -140,6 +140,8 @@ function lineStartBefore(path: string, at: number): number {
     while (end > 0) {
       const from = Math.max(0, end - buf.length)
       const n = readSync(fd, buf, 0, end - from, from)
+      // Shorter than the file was: it was cut meanwhile, and the range no longer means anything.
+      if (n < end - from) throw new Error(`${path} was truncated`)
       const nl = buf.lastIndexOf(0x0a, n - 1)
       if (nl !== -1) return from + nl + 1
       end = from
