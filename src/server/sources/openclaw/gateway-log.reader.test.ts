@@ -5,7 +5,7 @@ import { createGatewayLogLineFilter } from './gateway-log.parser.js'
 import { createGatewayLogReader, logCheckpointKey, readGatewayLogRange, type GatewayLogRangeJob } from './gateway-log.reader.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
 import type { ParsePool } from './parse-pool.js'
-import { createMemorySink, LEGACY_LOG, LEGACY_MAIN_SESSION, tempDir } from './openclaw.test-kit.js'
+import { createMemorySink, LEGACY_LOG, LEGACY_MAIN_SESSION, tempDir, unusedPool } from './openclaw.test-kit.js'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -17,24 +17,15 @@ function inThreadPool(failAt = -1, onJob?: (n: number) => void): ParsePool & { j
   const jobs: GatewayLogRangeJob[] = []
   const tailer = createJsonlTailer({ chunkSize: 4096 })
   const filter = createGatewayLogLineFilter()
-  const unused = (): never => {
-    throw new Error('not used here')
-  }
   return {
+    ...unusedPool(2),
     jobs,
-    size: 2,
-    readTranscript: unused,
-    scanSession: unused,
-    readAgentDb: unused,
-    readAgentDbEvents: unused,
     async readLogRange(job) {
       jobs.push(structuredClone(job))
       onJob?.(jobs.length - 1)
       if (jobs.length - 1 === failAt) throw new Error('worker crashed')
       return structuredClone(await readGatewayLogRange(tailer, filter, job))
     },
-    retire() {},
-    async close() {},
   }
 }
 

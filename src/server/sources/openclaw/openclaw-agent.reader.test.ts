@@ -4,7 +4,7 @@ import { readAgentDbEvents, type AgentDbEventsJob } from './agent-db.reader.js'
 import { createJsonlTailer } from './jsonl-tailer.js'
 import { createOpenClawAgentReader } from './openclaw-agent.reader.js'
 import type { ParsePool } from './parse-pool.js'
-import { createMemorySink, CURRENT_HOME, ofKind } from './openclaw.test-kit.js'
+import { createMemorySink, CURRENT_HOME, ofKind, unusedPool } from './openclaw.test-kit.js'
 
 const MAIN_DB = join(CURRENT_HOME, 'agents/main/agent/openclaw-agent.sqlite')
 const log = { info() {}, debug() {}, warn() {}, error() {} }
@@ -12,23 +12,14 @@ const log = { info() {}, debug() {}, warn() {}, error() {} }
 /** A pool that reads agent databases in this thread, as a worker would, and records each job. */
 function inThreadPool(fail = false): ParsePool & { jobs: AgentDbEventsJob[] } {
   const jobs: AgentDbEventsJob[] = []
-  const unused = (): never => {
-    throw new Error('not used here')
-  }
   return {
+    ...unusedPool(),
     jobs,
-    size: 1,
-    readTranscript: unused,
-    scanSession: unused,
-    readAgentDb: unused,
-    readLogRange: unused,
-    retire() {},
     async readAgentDbEvents(job) {
       jobs.push(structuredClone(job))
       if (fail) throw new Error('worker crashed')
       return structuredClone(readAgentDbEvents(job))
     },
-    async close() {},
   }
 }
 

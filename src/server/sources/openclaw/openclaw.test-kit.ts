@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { OpenClawEvent, IngestRejection } from '../../core/events.js'
 import type { IngestBatch, SourceContext } from '../source.js'
 import type { IngestSink } from './ingest-collector.js'
+import type { ParsePool } from './parse-pool.js'
 
 export const FIXTURES = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../test/fixtures')
 export const LEGACY = join(FIXTURES, 'openclaw-2026.4.15')
@@ -68,6 +69,23 @@ export function createRecorder(saved: ReadonlyMap<string, unknown> = new Map(), 
     clear: () => {
       batches.length = 0
     },
+  }
+}
+
+/** A parse pool whose every request throws: a test replaces the ones it runs in this thread. */
+export function unusedPool(size = 1): ParsePool {
+  const unused = (): never => {
+    throw new Error('not used here')
+  }
+  return {
+    size,
+    readTranscript: unused,
+    scanSession: unused,
+    readAgentDb: unused,
+    readAgentDbEvents: unused,
+    readLogRange: unused,
+    retire() {},
+    async close() {},
   }
 }
 
