@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Builds the server and CLI into one ESM file (plus the parse worker beside it): Node then loads
-// one file instead of hundreds of modules, which is most of a start's time. Type checking is
-// `npm run typecheck`; this only transpiles and bundles.
+// Builds the server and CLI into one CommonJS file, with the parse worker (an ES module) beside it:
+// Node then loads one file instead of hundreds of modules, which was most of a start's time. Type
+// checking is `npm run typecheck`; this only transpiles and bundles.
 import { build } from 'esbuild'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
