@@ -383,9 +383,13 @@ describe('conversations', () => {
     await expect.poll(() => page.getByTestId('live-state').getAttribute('data-polling')).toBe('60000')
     expect(await text(page.getByTestId('live-state'))).toContain('polling every 60 s')
 
-    // The network is back: retry from the badge, and pushes take over again.
-    blocked = false
+    // The network is back: retry from the badge, and pushes take over again. The page keeps trying
+    // by itself (backoff with jitter): the network comes back while its next try is seconds away,
+    // so that the click is what reconnects (else the button may go while it is being clicked).
     await page.getByTestId('live-state').hover()
+    const nextTryIn = async (): Promise<number> => Number(/attempt in (\d+) s/.exec(await text(page.getByTestId('live-state-help')))?.[1] ?? 0)
+    await expect.poll(nextTryIn, { timeout: 40_000 }).toBeGreaterThanOrEqual(4)
+    blocked = false
     await page.getByTestId('live-state-retry').click()
     await expect.poll(() => liveState(page), { timeout: 10_000 }).toBe('CONNECTED')
     expect(await page.getByTestId('live-state').getAttribute('data-polling')).toBeNull()
