@@ -12,12 +12,12 @@ export interface GatewayLogReader {
   read(path: string, out: IngestSink): Promise<void>
 }
 
-export interface GatewayLogJob {
+interface GatewayLogJob {
   path: string
   checkpoint: TailCheckpoint | undefined
 }
 
-export interface GatewayLogOutput {
+interface GatewayLogOutput {
   event(e: FallbackDecisionEvent): void
   /** `lineNo` counts from the job's checkpoint. */
   reject(lineNo: number, reason: string): void
@@ -66,9 +66,9 @@ const POOL_RANGE_BYTES = 4 * 1024 * 1024
 
 /**
  * One log read from a checkpoint: the lines that end before the end of the file, or within
- * `maxBytes`. What the in-thread reader and the parse workers both run.
+ * `maxBytes`. The read in place and each worker's range both go through here.
  */
-export function readGatewayLogFile(
+function readGatewayLogFile(
   tailer: JsonlTailer,
   filter: GatewayLogLineFilter,
   job: GatewayLogJob,
