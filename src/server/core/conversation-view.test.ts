@@ -11,6 +11,7 @@ import {
   taskTrackingMessage,
   toConversationDetail,
   toConversationInfo,
+  toConversationRun,
   type ConversationsFilter,
 } from './conversation-view.js'
 
@@ -119,6 +120,32 @@ describe('conversation view', () => {
     const d = toConversationDetail(facts(), idle, [task])
     expect(d.runs).toHaveLength(1)
     expect(d.tasks).toEqual([task])
+  })
+
+  it('a run that did not change keeps its view; one that grew or ended gets a new one', () => {
+    const f = facts()
+    const run = f.runs[0]!
+    run.endedAt = null
+    run.outcome = null
+    const first = toConversationRun(run)
+    expect(toConversationRun(run)).toBe(first)
+    expect(toConversationInfo(f, idle).last_run).toBe(first)
+
+    // A scan appends attempts and ends the run in place.
+    run.attempts.push({ model: 'backup/mock-fallback', at: T0 + 40_000, outcome: 'failed', reason: 'timeout', httpStatus: null, message: 'timed out' })
+    const grown = toConversationRun(run)
+    expect(grown).not.toBe(first)
+    expect(grown.attempts).toHaveLength(5)
+    expect(grown.failed_attempts).toBe(2)
+    expect(grown.last_error).toEqual({ reason: 'timeout', message: 'timed out', http_status: null })
+
+    run.endedAt = T0 + 40_000
+    run.outcome = 'failed'
+    const ended = toConversationRun(run)
+    expect(ended).not.toBe(grown)
+    expect(ended).toMatchObject({ outcome: 'failed', ended_at: '2026-11-22T10:40:40.000Z' })
+    // The same facts in another object: an equal view of its own.
+    expect(toConversationRun({ ...run, attempts: [...run.attempts] })).toEqual(ended)
   })
 })
 

@@ -29,7 +29,22 @@ export interface ConversationViewOptions {
 export const DEFAULT_PAGE_SIZE = 50
 export const MAX_PAGE_SIZE = 200
 
-const iso = (ms: number): string => new Date(ms).toISOString()
+/**
+ * ISO strings of the times seen lately: the list of conversations is rebuilt on every refresh and
+ * its times mostly stay the same, so most are looked up rather than formatted again. Bounded: it
+ * starts over past {@link ISO_CACHE_SIZE} entries.
+ */
+const isoCache = new Map<number, string>()
+const ISO_CACHE_SIZE = 50_000
+const iso = (ms: number): string => {
+  let text = isoCache.get(ms)
+  if (text === undefined) {
+    text = new Date(ms).toISOString()
+    if (isoCache.size >= ISO_CACHE_SIZE) isoCache.clear()
+    isoCache.set(ms, text)
+  }
+  return text
+}
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
 /** Costs are sums of small floats: keep nine decimals, drop the noise. */
 const money = (usd: number): number => Math.round(usd * 1e9) / 1e9
@@ -38,7 +53,36 @@ export function conversationTitle(facts: Pick<ConversationFacts, 'label' | 'firs
   return facts.label ?? facts.firstUserText ?? facts.sessionKey ?? facts.sessionId
 }
 
+/**
+ * The view of each run, kept while the run stays as it was: every refresh rebuilds the list of all
+ * conversations, and converting each one's last run again (a date string per attempt) was most of
+ * that rebuild's time on the main thread. A scan only ever appends attempts and updates the run's
+ * own fields, so those fields and the number of attempts tell whether the view is still the run's.
+ * The view is shared: it is only ever serialized.
+ */
+type RunShape = Pick<RunFact, 'runId' | 'startedAt' | 'endedAt' | 'outcome' | 'answeredBy' | 'tokens' | 'costUsd'> & { attempts: number }
+const runViews = new WeakMap<RunFact, { as: RunShape; view: ConversationRun }>()
+
+const sameShape = (run: RunFact, as: RunShape): boolean =>
+  run.attempts.length === as.attempts &&
+  run.endedAt === as.endedAt &&
+  run.outcome === as.outcome &&
+  run.answeredBy === as.answeredBy &&
+  run.tokens === as.tokens &&
+  run.costUsd === as.costUsd &&
+  run.startedAt === as.startedAt &&
+  run.runId === as.runId
+
 export function toConversationRun(run: RunFact): ConversationRun {
+  const known = runViews.get(run)
+  if (known !== undefined && sameShape(run, known.as)) return known.view
+  const view = runView(run)
+  const { runId, startedAt, endedAt, outcome, answeredBy, tokens, costUsd } = run
+  runViews.set(run, { as: { runId, startedAt, endedAt, outcome, answeredBy, tokens, costUsd, attempts: run.attempts.length }, view })
+  return view
+}
+
+function runView(run: RunFact): ConversationRun {
   const tried: string[] = []
   for (const a of run.attempts) if (!tried.includes(a.model)) tried.push(a.model)
   const failures = run.attempts.filter((a) => a.outcome === 'failed' || a.outcome === 'aborted')

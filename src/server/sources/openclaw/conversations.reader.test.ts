@@ -2,11 +2,12 @@ import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFile
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { Task } from '../../../shared/conversations.js'
 import { MAX_KEPT_RUNS, type ConversationFacts } from '../../core/conversation-facts.js'
 import { turnLines } from '../../../../test/helpers/transcript-lines.js'
 import { judgeConversation, nextStatusChangeAt, type ConversationJudgement } from '../../core/conversation-status.rules.js'
 import { toConversationInfo } from '../../core/conversation-view.js'
-import { createConversationsReader, type ConversationsScan } from './conversations.reader.js'
+import { attachDurableTasks, createConversationsReader, type ConversationsScan } from './conversations.reader.js'
 import { createJsonlTailer, type JsonlTailer } from './jsonl-tailer.js'
 import { copyFixture, CURRENT_HOME, CURRENT_MAIN_SESSION, LEGACY_HOME, LEGACY_MAIN_SESSION, tempDir } from './openclaw.test-kit.js'
 
@@ -590,5 +591,46 @@ describe('a long session', () => {
     // Each added turn answered with 15 tokens.
     expect(c.tokens.total).toBe(5160 + 110 * 15)
     expect(toConversationInfo(c, judgeConversation(c, start + 2_000_000)).run_count).toBe(114)
+  })
+})
+
+describe('durable tasks', () => {
+  const task = (id: string): Task => ({ id, title: id, status: 'todo', notes: '', updated_at: '2026-11-22T10:40:00.000Z', source: 'openclaw', outcome: null })
+  const conversation = (sessionId: string, sessionKey: string | null, runIds: string[], createdAt: number, archived = false): ConversationFacts =>
+    ({
+      sessionId,
+      sessionKey,
+      createdAt,
+      archive: archived ? { reason: 'reset', at: createdAt } : null,
+      runs: runIds.map((runId) => ({ runId })),
+    }) as unknown as ConversationFacts
+
+  it('go to the session that ran their run, else the live session of their keys; the rest are returned', () => {
+    const conversations = [
+      conversation('old', 'agent:ops:main', ['r1'], 1, true),
+      conversation('live', 'agent:ops:main', ['r2'], 2),
+      conversation('child', 'agent:ops:child', [], 3),
+    ]
+    const tasks = new Map<string, Task[]>([['live', [task('own')]]])
+    const unattached = attachDurableTasks(
+      [
+        { task: task('by-run'), agentId: 'ops', runId: 'r1', sessionKeys: ['agent:ops:main'] },
+        { task: task('by-key'), agentId: 'ops', runId: 'r-gone', sessionKeys: ['agent:ops:nope', 'agent:ops:main'] },
+        { task: task('child'), agentId: 'ops', runId: null, sessionKeys: ['agent:ops:child'] },
+        { task: task('lost'), agentId: 'ops', runId: null, sessionKeys: ['agent:other:main'] },
+      ],
+      conversations,
+      tasks,
+    )
+    expect(tasks.get('old')?.map((t) => t.id)).toEqual(['by-run'])
+    expect(tasks.get('live')?.map((t) => t.id)).toEqual(['own', 'by-key'])
+    expect(tasks.get('child')?.map((t) => t.id)).toEqual(['child'])
+    expect(unattached.map((d) => d.task.id)).toEqual(['lost'])
+  })
+
+  it('none: nothing changes', () => {
+    const tasks = new Map<string, Task[]>()
+    expect(attachDurableTasks([], [conversation('a', 'k', ['r1'], 1)], tasks)).toEqual([])
+    expect(tasks.size).toBe(0)
   })
 })

@@ -50,6 +50,8 @@ export interface ConversationsReader {
 }
 
 const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
+/** Longest stretch of synchronous disk checks before waiting requests are let through. */
+const SLICE_MS = 2
 
 function isDir(path: string): boolean {
   try {
@@ -77,7 +79,11 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
     }
     let dirs: string[] = []
     try {
-      dirs = readdirSync(join(stateDir, 'agents')).filter((n) => AGENT_ID.test(n) && isDir(join(stateDir, 'agents', n)))
+      // The entries' types come with the listing: a stat each only for a link (hundreds of agents
+      // are listed on every refresh, on the thread that answers requests).
+      dirs = readdirSync(join(stateDir, 'agents'), { withFileTypes: true })
+        .filter((d) => AGENT_ID.test(d.name) && (d.isDirectory() || (!d.isFile() && isDir(join(stateDir, 'agents', d.name)))))
+        .map((d) => d.name)
     } catch {
       dirs = []
     }
@@ -95,11 +101,17 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
    * know after reading them itself. One they cannot take (a session still live, a worker failing)
    * is read in place.
    */
-  function startWorkerReads(ids: string[]): Map<string, Promise<AgentDbScan | null>> {
+  async function startWorkerReads(ids: string[]): Promise<Map<string, Promise<AgentDbScan | null>>> {
     const started = new Map<string, Promise<AgentDbScan | null>>()
     if (!pool) return started
     const quietBefore = Date.now() - (options.keepScannerMs ?? KEEP_SCANNER_MS)
+    let since = performance.now()
     for (const agentId of ids) {
+      // A look at the disk for each agent without a database yet: let waiting requests through.
+      if (performance.now() - since >= SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve))
+        since = performance.now()
+      }
       if (readers.get(agentId)?.db) continue
       const dbPath = dbPathOf(agentId)
       if (dbPath === null || !agentDbQuiet(dbPath, quietBefore)) continue
@@ -128,7 +140,7 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
     const tasks = new Map<string, Task[]>()
     const seen = new Map<string, string>()
     const ids = agentIds()
-    const inWorkers = startWorkerReads(ids)
+    const inWorkers = await startWorkerReads(ids)
     for (const agentId of ids) {
       // An agent's database is read in one go: let waiting requests through between agents.
       await new Promise((resolve) => setImmediate(resolve))
@@ -165,8 +177,9 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
         for (const [id, list] of got.tasks) tasks.set(id, [...(tasks.get(id) ?? []), ...list])
       }
     }
+    const listed = new Set(ids)
     for (const [agentId, r] of readers) {
-      if (ids.includes(agentId)) continue
+      if (listed.has(agentId)) continue
       r.db?.close()
       r.files.close()
       readers.delete(agentId)
@@ -197,10 +210,14 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
  * else the live session of its child, requester or owner key. Returns those that fit nowhere.
  */
 export function attachDurableTasks(durable: DurableTask[], conversations: ConversationFacts[], tasks: Map<string, Task[]>): DurableTask[] {
+  if (durable.length === 0) return []
+  // Only the run ids some task names: a fleet's conversations hold tens of thousands of runs.
+  const wanted = new Set<string>()
+  for (const d of durable) if (d.runId !== null) wanted.add(d.runId)
   const byRun = new Map<string, string>()
   const byKey = new Map<string, ConversationFacts>()
   for (const c of conversations) {
-    for (const run of c.runs) if (run.runId !== null) byRun.set(run.runId, c.sessionId)
+    if (wanted.size > 0) for (const run of c.runs) if (run.runId !== null && wanted.has(run.runId)) byRun.set(run.runId, c.sessionId)
     if (c.sessionKey === null || c.archive !== null) continue
     const prev = byKey.get(c.sessionKey)
     if (!prev || (c.createdAt ?? 0) >= (prev.createdAt ?? 0)) byKey.set(c.sessionKey, c)
