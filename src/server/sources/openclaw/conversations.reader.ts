@@ -211,7 +211,7 @@ export function createConversationsReader(options: ConversationsReaderOptions): 
  */
 export function attachDurableTasks(durable: DurableTask[], conversations: ConversationFacts[], tasks: Map<string, Task[]>): DurableTask[] {
   if (durable.length === 0) return []
-  // Only the run ids some task names: a fleet's conversations hold tens of thousands of runs.
+  // Only the run ids some task names: the conversations of a fleet hold thousands of runs.
   const wanted = new Set<string>()
   for (const d of durable) if (d.runId !== null) wanted.add(d.runId)
   const byRun = new Map<string, string>()
