@@ -409,6 +409,46 @@ describe('config and agents change live', () => {
     expect(ofKind(rec.events(), 'session_seen')).toEqual([expect.objectContaining({ agentId: 'fresh', sessionKey: null })])
   })
 
+  it('a change that arrives during the catch-up read after the watcher starts is read between agents, not after them all', async () => {
+    const first = copyFixture(LEGACY_HOME)
+    const second = copyFixture(LEGACY_HOME)
+    cleanups.push(first.cleanup, second.cleanup)
+    const agents = ['main', 'ops', 'research', 'rl', 'slow', 'plain']
+    const newSession = (home: string, agentId: string, sessionId: string): void =>
+      writeFileSync(
+        join(home, `agents/${agentId}/sessions/${sessionId}.jsonl`),
+        JSON.stringify({ type: 'model_change', id: `m-${sessionId}`, parentId: null, timestamp: '2026-11-22T11:22:00.000Z', provider: 'backup', modelId: 'mock-fallback' }) + '\n',
+      )
+    const sessionOf = (i: number): string => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`
+    const changed = sessionOf(99)
+    const handlers: ((kind: WatchEventKind, path: string) => void)[] = []
+    const watcher: FsWatcher = {
+      async watch(_targets, onEvent) {
+        handlers.push(onEvent)
+        // Between the first read and the catch-up read: every agent of the first dir gets a session
+        // no event announces (the catch-up read finds them), and the second dir gets one that the
+        // watcher reports.
+        if (handlers.length === 1) {
+          agents.forEach((a, i) => newSession(first.dir, a, sessionOf(i)))
+          newSession(second.dir, 'ops', changed)
+          onEvent('add', join(second.dir, `agents/ops/sessions/${changed}.jsonl`))
+        }
+        return async () => {}
+      },
+    }
+    const rec = createRecorder()
+    const dispose = await createOpenClawSource({ stateDirs: [first.dir, second.dir], defaultLogDir: null, watcher, dbPollMs: 0 }).start(rec.ctx)
+    cleanups.push(dispose)
+
+    const seen = (): string[] => ofKind(rec.events(), 'session_seen').map((e) => e.sessionId)
+    await waitFor(() => seen().includes(changed) && agents.every((_, i) => seen().includes(sessionOf(i))), 10_000, 'every new session')
+    const order = seen()
+    // The reported change was read after the catch-up read's first agent, before most of the others.
+    const after = agents.filter((_, i) => order.indexOf(sessionOf(i)) > order.indexOf(changed))
+    expect(after.length).toBeGreaterThanOrEqual(agents.length - 2)
+    expect(order.filter((id) => id === changed)).toHaveLength(1)
+  })
+
   it('watches only the pieces of a state dir, never workspaces', () => {
     const accept = stateDirWatchFilter('/s')
     for (const p of ['/s', '/s/openclaw.json', '/s/agents', '/s/agents/a', '/s/agents/a/sessions', '/s/agents/a/sessions/x.jsonl', '/s/agents/a/sessions/sessions.json', '/s/agents/a/agent/auth-state.json', '/s/agents/a/agent/openclaw-agent.sqlite-wal', '/s/state/openclaw.sqlite']) {

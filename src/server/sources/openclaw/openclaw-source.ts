@@ -238,9 +238,19 @@ async function startOpenClaw(
 
   function drain(): void {
     timer = null
+    void run('change', handlePending)
+  }
+
+  /**
+   * Reads the paths changed since the last look. Called in its turn on the chain, and from inside
+   * a long read (the catch-up rescan after the watcher starts), so that a write made meanwhile is
+   * not held until that read is over.
+   */
+  async function handlePending(): Promise<void> {
+    if (pending.size === 0) return
     const paths = [...pending]
     pending.clear()
-    void run('change', () => handlePaths(paths))
+    await handlePaths(paths)
     for (const p of paths) settle(p)
   }
 
@@ -294,7 +304,7 @@ async function startOpenClaw(
         disposers.push(dispose)
         void run('read after the watcher started', async () => {
           for (const d of dirs) {
-            await d.rescan(collector)
+            await d.rescan(collector, handlePending)
             collector.flush()
           }
           await readLogs()

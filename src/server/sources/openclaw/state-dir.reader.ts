@@ -30,8 +30,12 @@ export interface StateDirReaderOptions {
 export interface StateDirReader {
   readonly stateDir: string
   scan(out: IngestCollector): Promise<void>
-  /** Reads again everything that exists, from where each piece stands (new files, appends, rows). */
-  rescan(out: IngestCollector): Promise<void>
+  /**
+   * Reads again everything that exists, from where each piece stands (new files, appends, rows).
+   * `between` runs after each agent: a rescan of hundreds of agents takes a while, and the caller
+   * handles there the changes that arrived meanwhile rather than after the whole rescan.
+   */
+  rescan(out: IngestCollector, between?: () => Promise<void>): Promise<void>
   /** Handles a changed path inside the state dir. */
   handle(path: string, out: IngestCollector): Promise<void>
   /**
@@ -177,16 +181,17 @@ export function createStateDirReader(options: StateDirReaderOptions): StateDirRe
       refreshAgentDatabases()
       await reconcile(out)
     },
-    async rescan(out) {
+    async rescan(out, between) {
       const known = new Set(readers.keys())
       await loadConfig(out)
       refreshAgentDatabases()
       await reconcile(out)
-      for (const [id, reader] of readers) {
-        if (!known.has(id)) continue
+      for (const [id, reader] of [...readers]) {
+        if (!known.has(id) || readers.get(id) !== reader) continue
         await reader.scan(out)
         emitConfigured(reader, out)
         out.maybeFlush()
+        await between?.()
       }
     },
     async handle(path, out) {
