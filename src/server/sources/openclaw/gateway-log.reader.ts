@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import type { FallbackDecisionEvent } from '../../core/events.js'
 import type { IngestSink } from './ingest-collector.js'
-import { isTailCheckpoint, type JsonlTailer, type LineSink, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
+import { isTailCheckpoint, MAX_LINE_BYTES, tooLongReason, type JsonlTailer, type LineSink, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
 import { createGatewayLogLineFilter, translateGatewayLogRecord, type GatewayLogLineFilter } from './gateway-log.parser.js'
 import { looksLikeCompleteObject } from './line-prefilter.js'
 import type { ParsePool } from './parse-pool.js'
@@ -103,6 +103,7 @@ function readGatewayLogFile(
       if ('reject' in result) out.reject(lineNo, result.reject)
       else if (result.event) out.event(result.event)
     },
+    tooLong: (lineNo, _offset, bytes) => out.reject(lineNo, tooLongReason(bytes)),
     progress: (checkpoint) => out.progress(checkpoint),
   }
   return tailer.read(path, job.checkpoint, sink, maxBytes)
@@ -131,13 +132,17 @@ export async function readGatewayLogRange(tailer: JsonlTailer, filter: GatewayLo
   return { events, rejected, lines: result.checkpoint.line, offset: result.checkpoint.offset, bytesRead: result.checkpoint.offset - start }
 }
 
-/** Offset just after the last line break before `at` (0 when there is none). */
+/**
+ * Offset just after the last line break before `at` (0 when there is none). Throws when `at` lies
+ * inside a line too long to be kept: such a line is left to the read in place, which skips it.
+ */
 function lineStartBefore(path: string, at: number): number {
   const fd = openSync(path, 'r')
   try {
     const buf = Buffer.allocUnsafe(64 * 1024)
     let end = at
     while (end > 0) {
+      if (at - end > MAX_LINE_BYTES) throw new Error(`${path}: a line longer than ${MAX_LINE_BYTES} bytes crosses ${at}`)
       const from = Math.max(0, end - buf.length)
       const n = readSync(fd, buf, 0, end - from, from)
       // Shorter than the file was: it was cut meanwhile, and the range no longer means anything.

@@ -4,7 +4,7 @@
  * here, in this thread or in a parse worker, so the same bytes always give the same events.
  */
 import type { OpenClawEvent } from '../../core/events.js'
-import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
+import { tooLongReason, type JsonlTailer, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
 import { errorText } from './record-fields.js'
 
 export interface JsonlRecordsJob<S> {
@@ -67,6 +67,9 @@ export async function readJsonlRecords<S extends object>(
         const result = translate(record, lineNo, job.state)
         if ('reject' in result) out.reject(`${job.path}:${lineNo}`, result.reject)
         else for (const e of result.events) out.event(e)
+      },
+      tooLong(lineNo, _offset, bytes) {
+        out.reject(`${job.path}:${lineNo}`, tooLongReason(bytes))
       },
       progress(checkpoint) {
         job.checkpoint = checkpoint

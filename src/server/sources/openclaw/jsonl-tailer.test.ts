@@ -125,6 +125,51 @@ describe.each([
     }
   })
 
+  it('skips a line longer than maxLineBytes without keeping it, reports it once, and reads on after it', async () => {
+    const tailer = createJsonlTailer({ ...mode, chunkSize: 64, maxLineBytes: 256 })
+    const giant = `{"pad":"${'x'.repeat(1000)}"}`
+    writeFileSync(file, `{"a":1}\n${giant}\n{"a":2}\n`)
+    const got = collect()
+    const tooLong: [number, number, number][] = []
+    const r = await tailer.read(file, undefined, { ...got.sink, tooLong: (lineNo, offset, bytes) => tooLong.push([lineNo, offset, bytes]) })
+    expect(got.lines).toEqual(['{"a":1}', '{"a":2}'])
+    expect(got.numbers).toEqual([1, 3])
+    expect(tooLong).toEqual([[2, 8, giant.length]])
+    expect(r?.checkpoint).toMatchObject({ offset: 8 + giant.length + 1 + 8, line: 3 })
+  })
+
+  it('leaves an over-long line that is still being written before its checkpoint, without reading it again from its start', async () => {
+    const tailer = createJsonlTailer({ ...mode, chunkSize: 64, maxLineBytes: 256 })
+    const tooLong: number[] = []
+    const sink = (got: ReturnType<typeof collect>): LineSink => ({ ...got.sink, tooLong: (lineNo) => tooLong.push(lineNo) })
+    writeFileSync(file, `{"a":1}\n{"pad":"${'x'.repeat(600)}`)
+    const first = collect()
+    const r1 = await tailer.read(file, undefined, sink(first))
+    expect(first.lines).toEqual(['{"a":1}'])
+    expect(r1?.checkpoint).toMatchObject({ offset: 8, line: 1 })
+
+    // More of the same line: only the appended bytes are read, and nothing is reported yet.
+    appendFileSync(file, 'x'.repeat(500))
+    const r2 = await tailer.read(file, r1!.checkpoint, sink(collect()))
+    expect(r2?.bytesRead).toBe(500)
+    expect(r2?.checkpoint).toMatchObject({ offset: 8, line: 1 })
+    expect(tooLong).toEqual([])
+
+    appendFileSync(file, 'x"}\n{"a":2}\n')
+    const third = collect()
+    const r3 = await tailer.read(file, r2!.checkpoint, sink(third))
+    expect(r3?.bytesRead).toBe('x"}\n{"a":2}\n'.length)
+    expect(tooLong).toEqual([2])
+    expect(third.lines).toEqual(['{"a":2}'])
+    expect(third.numbers).toEqual([3])
+
+    // A reader that starts over from the same checkpoint (another tailer) reads the line again, skips it, and agrees.
+    const again = collect()
+    const r4 = await createJsonlTailer({ ...mode, chunkSize: 64, maxLineBytes: 256 }).read(file, r1!.checkpoint, sink(again))
+    expect(again.lines).toEqual(['{"a":2}'])
+    expect(r4?.checkpoint).toEqual(r3?.checkpoint)
+  })
+
   it('returns null for a missing file', async () => {
     expect(await createJsonlTailer(mode).read(join(t.dir, 'missing.jsonl'), undefined, collect().sink)).toBeNull()
   })

@@ -28,6 +28,12 @@ export interface LineSink {
   line(buf: Buffer, start: number, end: number, lineNo: number, offset: number): void
   /** Called after the lines of each chunk with the checkpoint that covers them. */
   progress?(checkpoint: TailCheckpoint): void
+  /**
+   * A line longer than `maxLineBytes`: its bytes were not kept, so it is not passed to `line`. It
+   * is reported once, when its '\n' is read (until then it is a half-written last line).
+   * `bytes` is its length.
+   */
+  tooLong?(lineNo: number, offset: number, bytes: number): void
 }
 
 export type TailReset = 'rotated' | 'truncated' | null
@@ -41,7 +47,18 @@ export interface JsonlTailerOptions {
    * pool. Default is 1 MiB; 0 makes every read asynchronous.
    */
   syncReadBytes?: number
+  /**
+   * Longest line kept in memory. A longer one (a corrupt file without line breaks, say) is read
+   * past without keeping its bytes and reported to `tooLong`. Default is 64 MiB.
+   */
+  maxLineBytes?: number
 }
+
+/** Default of `maxLineBytes`: far above any real transcript line, images included. */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024
+
+/** Why an over-long line was skipped (see `LineSink.tooLong`). */
+export const tooLongReason = (bytes: number): string => `line too long (${bytes} bytes): skipped`
 
 /** An open file, read with blocking or promise-based calls. */
 interface OpenFile {
@@ -88,7 +105,13 @@ const CR = 0x0d
 export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer {
   const chunkSize = Math.max(64, options.chunkSize ?? 1 << 20)
   const syncReadBytes = options.syncReadBytes ?? 1 << 20
+  const maxLineBytes = Math.max(chunkSize, options.maxLineBytes ?? MAX_LINE_BYTES)
   const spare: Buffer[] = []
+  /**
+   * Over-long lines still without their '\n', by file: how far they are known to have none. The
+   * next read of the file goes on from there instead of reading the whole line again.
+   */
+  const unfinished = new Map<string, { ino: number; lineStart: number; scannedTo: number }>()
 
   async function read(path: string, from: TailCheckpoint | undefined, sink: LineSink, maxBytes?: number): Promise<TailResult | null> {
     // A stat of a local file costs microseconds: done in place, it skips a trip through the
@@ -130,12 +153,27 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
       let buf = spare.pop() ?? Buffer.allocUnsafe(chunkSize)
       let carried = 0 // bytes of an incomplete line kept at buf[0..carried)
       let bufStart = offset // file offset of buf[0]
+      // Inside an over-long line (started at `skipFrom`): its bytes are read past, not kept.
+      let skipFrom = -1
+      const known = unfinished.get(path)
+      if (known && reset === null && known.ino === st.ino && known.lineStart === offset && known.scannedTo <= limit) {
+        skipFrom = offset
+        bufStart = known.scannedTo
+      }
+      unfinished.delete(path)
       while (bufStart + carried < limit) {
         if (carried === buf.length) {
-          // A single line longer than the buffer: grow it, keep the bytes.
-          const bigger = Buffer.allocUnsafe(buf.length * 2)
-          buf.copy(bigger, 0, 0, carried)
-          buf = bigger
+          if (buf.length >= maxLineBytes) {
+            // Too long to keep: read on to its end without keeping it.
+            skipFrom = bufStart
+            bufStart += carried
+            carried = 0
+          } else {
+            // A single line longer than the buffer: grow it, keep the bytes.
+            const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, maxLineBytes))
+            buf.copy(bigger, 0, 0, carried)
+            buf = bigger
+          }
         }
         const want = Math.min(buf.length - carried, limit - (bufStart + carried))
         const n = await fh.read(buf, carried, want, bufStart + carried)
@@ -145,6 +183,17 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
         sink.chunk?.(buf)
         let lineStart = 0
         let nl = buf.indexOf(NEWLINE, 0)
+        if (skipFrom >= 0) {
+          if (nl === -1 || nl >= total) {
+            bufStart += total
+            continue
+          }
+          lineNo++
+          sink.tooLong?.(lineNo, skipFrom, bufStart + nl - skipFrom)
+          skipFrom = -1
+          lineStart = nl + 1
+          nl = lineStart < total ? buf.indexOf(NEWLINE, lineStart) : -1
+        }
         while (nl !== -1 && nl < total) {
           lineNo++
           let end = nl
@@ -159,6 +208,12 @@ export function createJsonlTailer(options: JsonlTailerOptions = {}): JsonlTailer
         carried = total - lineStart
         if (carried > 0 && lineStart > 0) buf.copy(buf, 0, lineStart, total)
         bufStart += lineStart
+      }
+      if (skipFrom >= 0) {
+        // The checkpoint stays before the line, as for any half-written line; the next read skips
+        // what is already known to hold no line break.
+        if (unfinished.size >= 64) unfinished.clear()
+        unfinished.set(path, { ino: st.ino, lineStart: skipFrom, scannedTo: bufStart })
       }
       // Keep a grown buffer only if it is modest; a one-off giant line should not pin memory.
       if (buf.length <= chunkSize * 4 && spare.length < 4) spare.push(buf)

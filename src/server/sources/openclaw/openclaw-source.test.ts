@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenClawEvent } from '../../core/events.js'
 import type { WatchEventKind, FsWatcher, WatchTarget } from './openclaw-watcher.js'
+import { MAX_LINE_BYTES } from './jsonl-tailer.js'
 import { createOpenClawSource, stateDirWatchFilter, type OpenClawSourceOptions } from './openclaw-source.js'
 import {
   copyFixture,
@@ -312,18 +313,24 @@ describe('incremental reading', () => {
     expect(Object.keys(Object.assign({}, ...restarted.batches.map((b) => b.checkpoints)))).toEqual([])
   })
 
-  it('a malformed line is counted with its place and skipped; good lines around it survive', async () => {
+  /** A copy of the legacy fixture, its `ops` transcript, how many lines it has, and a good line to append. */
+  function opsTranscript(): { dir: string; transcript: string; lines: number; good: (id: string) => string } {
     const copy = copyFixture(LEGACY_HOME)
     cleanups.push(copy.cleanup)
     const transcript = join(copy.dir, `agents/ops/sessions/ea99fac1-1870-40c5-a0ee-2b2cff7c3461.jsonl`)
-    const lines = readFileSync(transcript, 'utf8').split('\n').filter(Boolean)
-    const good = (id: string) =>
+    const lines = readFileSync(transcript, 'utf8').split('\n').filter(Boolean).length
+    const good = (id: string): string =>
       JSON.stringify({ type: 'model_change', id, parentId: null, timestamp: '2026-11-22T11:30:00.000Z', provider: 'mock', modelId: 'mock-500' })
+    return { dir: copy.dir, transcript, lines, good }
+  }
+
+  it('a malformed line is counted with its place and skipped; good lines around it survive', async () => {
+    const { dir, transcript, lines, good } = opsTranscript()
     appendFileSync(transcript, [good('after001'), '{"type":"message","id":"broken","message":{"role":"assi', 'not json at all', good('after002')].join('\n') + '\n')
-    const rec = await readOnce({ stateDirs: [copy.dir] })
+    const rec = await readOnce({ stateDirs: [dir] })
     expect(rec.rejected()).toEqual([
-      { place: `${transcript}:${lines.length + 2}`, reason: expect.stringMatching(/^invalid JSON/) },
-      { place: `${transcript}:${lines.length + 3}`, reason: expect.stringMatching(/^invalid JSON/) },
+      { place: `${transcript}:${lines + 2}`, reason: expect.stringMatching(/^invalid JSON/) },
+      { place: `${transcript}:${lines + 3}`, reason: expect.stringMatching(/^invalid JSON/) },
     ])
     const changes = ofKind(rec.events(), 'model_changed').filter((e) => e.agentId === 'ops')
     expect(changes.map((e) => [e.eventId.split(':')[1], e.initial])).toEqual([
@@ -331,6 +338,17 @@ describe('incremental reading', () => {
       ['after001', false],
       ['after002', false],
     ])
+  })
+
+  it('a line too long to keep (a corrupt file without line breaks) is counted and skipped; good lines around it survive', async () => {
+    const { dir, transcript, lines, good } = opsTranscript()
+    appendFileSync(transcript, `${good('after001')}\n`)
+    appendFileSync(transcript, Buffer.alloc(MAX_LINE_BYTES + 10))
+    appendFileSync(transcript, `\n${good('after002')}\n`)
+    const rec = await readOnce({ stateDirs: [dir] })
+    expect(rec.rejected()).toEqual([{ place: `${transcript}:${lines + 2}`, reason: `line too long (${MAX_LINE_BYTES + 10} bytes): skipped` }])
+    const changes = ofKind(rec.events(), 'model_changed').filter((e) => e.agentId === 'ops')
+    expect(changes.map((e) => e.eventId.split(':')[1])).toEqual(['64c38585', 'after001', 'after002'])
   })
 
   it('follows log rotation and truncation through the watcher interface', async () => {

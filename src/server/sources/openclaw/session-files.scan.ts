@@ -7,7 +7,7 @@
 import { MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { IngestRejection } from '../../core/events.js'
 import type { RejectSink } from './agent-conversations.js'
-import type { JsonlTailer, TailCheckpoint, TailResult } from './jsonl-tailer.js'
+import { tooLongReason, type JsonlTailer, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
 import { errorText } from './record-fields.js'
 import { createSessionScanner, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
@@ -32,6 +32,7 @@ async function readJsonLines(
         }
         each(record, lineNo, place)
       },
+      tooLong: (lineNo, _offset, bytes) => out.reject(`${path}:${lineNo}`, tooLongReason(bytes)),
     })
   } catch (err) {
     out.reject(path, `not readable: ${errorText(err)}`)
