@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createAgentDbReader, dbCheckpointKey, dbPathOfCheckpointKey } from './agent-db.reader.js'
+import { MAX_ROW_BYTES } from './row-limits.js'
 import { createMemorySink, CURRENT_HOME, CURRENT_MAIN_SESSION, ofKind, tempDir, zstdRawFrame } from './openclaw.test-kit.js'
 
 const MAIN_DB = join(CURRENT_HOME, 'agents/main/agent/openclaw-agent.sqlite')
@@ -128,6 +129,37 @@ describe('agent database reader against a live writer', () => {
     const decoded = ofKind(out.events, 'model_attempt').find((a) => a.eventId.endsWith('7e4cbee5-8668-4fc0-a53c-0e24619eb24f'))
     expect(decoded).toMatchObject({ outcome: 'succeeded', provider: 'backup', model: 'mock-fallback', runId: '9f5560ff-8ce0-49e6-824a-ef290c103c6e' })
     expect(out.rejected).toEqual([{ place: `${dbPath}:transcript_events:${badRowid}`, reason: expect.stringMatching(/^undecodable/) }])
+  })
+
+  it('counts an event too large to read and skips it without fetching it; the rows around it are read', () => {
+    const writer = new Database(dbPath)
+    const pad = `hex(zeroblob(${MAX_ROW_BYTES / 2 + 8}))`
+    writer.prepare(`UPDATE transcript_events SET event_json = '{"pad":"' || ${pad} || '"}' WHERE session_id = ? AND seq = 50`).run(CURRENT_MAIN_SESSION)
+    const trajectory = writer
+      .prepare(`SELECT rowid AS r, seq FROM trajectory_runtime_events WHERE session_id = ? AND instr(event_json, '"model.completed"') > 0 ORDER BY seq LIMIT 1`)
+      .get(CURRENT_MAIN_SESSION) as { r: number; seq: number }
+    writer.prepare(`UPDATE trajectory_runtime_events SET event_json = '{"type":"model.completed","pad":"' || ${pad} || '"}' WHERE rowid = ?`).run(trajectory.r)
+    const transcriptRowid = (writer.prepare('SELECT rowid AS r FROM transcript_events WHERE seq = 50').get() as { r: number }).r
+    writer.close()
+
+    const whole = createMemorySink()
+    createAgentDbReader({ agentId: 'main', dbPath: MAIN_DB, checkpoints: new Map() }).poll(whole)
+    const out = createMemorySink()
+    const reader = createAgentDbReader({ agentId: 'main', dbPath, checkpoints: new Map() })
+    expect(reader.poll(out)).toEqual({ changed: true, error: null })
+    reader.close()
+    const bytes = MAX_ROW_BYTES + 16 + '{"pad":""}'.length
+    expect(out.rejected).toEqual([
+      { place: `${dbPath}:transcript_events:${transcriptRowid}`, reason: `event too large (${bytes} bytes): skipped` },
+      { place: `${dbPath}:trajectory_runtime_events:${trajectory.r}`, reason: `event too large (${bytes + '"type":"model.completed",'.length} bytes): skipped` },
+    ])
+    // Every other row gave what it gives in the untouched database: only the two rows' attempts are missing.
+    const ids = (sink: ReturnType<typeof createMemorySink>): string[] => sink.events.map((e) => ('eventId' in e ? e.eventId : e.kind))
+    expect(ids(out).filter((id) => !ids(whole).includes(id))).toEqual([])
+    expect(ids(whole).filter((id) => !ids(out).includes(id))).toEqual([
+      `${CURRENT_MAIN_SESSION}:3060de35-2e66-41e7-924d-cb1f9e9315d8`,
+      `${CURRENT_MAIN_SESSION}:trajectory:${trajectory.seq}`,
+    ])
   })
 
   it('sees rows committed by another connection in WAL mode, and only those', () => {

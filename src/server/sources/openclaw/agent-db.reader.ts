@@ -12,6 +12,7 @@ import { parseUsageStats, type AuthProfiles } from './auth-state.parser.js'
 import { dbFiles } from './db-files.js'
 import type { IngestSink } from './ingest-collector.js'
 import { errorText, isObject } from './record-fields.js'
+import { FITTING_EVENT_JSON, MAX_ROW_BYTES, oversized, tooLargeReason, TRANSCRIPT_EVENT_COLUMNS } from './row-limits.js'
 import {
   initialTranscriptState,
   isTranscriptState,
@@ -79,6 +80,7 @@ interface TranscriptRow {
   event_json: string | null
   event_zstd: Buffer | null
   event_utf8_bytes: number | null
+  event_bytes: number
 }
 
 interface TrajectoryRow {
@@ -87,6 +89,8 @@ interface TrajectoryRow {
   run_id: string | null
   created_at: number | null
   event_json: string | null
+  /** The size of a `model.completed` record too large to read (see `row-limits.ts`). */
+  too_large: number | null
 }
 
 interface SessionRow {
@@ -260,7 +264,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
 
   function readTranscripts(out: IngestSink, sessionIds: string[]): void {
     const page = stmt(
-      `SELECT rowid AS rowid, seq, event_json, event_zstd, event_utf8_bytes FROM transcript_events
+      `SELECT rowid AS rowid, seq, ${TRANSCRIPT_EVENT_COLUMNS} FROM transcript_events
        WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     )
     for (const sessionId of sessionIds) {
@@ -269,6 +273,12 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
         const rows = page.all(sessionId, pos.seq, pageSize) as TranscriptRow[]
         for (const row of rows) {
           const place = (): string => `${dbPath}:transcript_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
+          const tooLarge = oversized(row.event_bytes)
+          if (tooLarge !== null) {
+            out.reject(place(), tooLargeReason(tooLarge))
+            pos.seq = row.seq
+            continue
+          }
           let entry: unknown
           try {
             const text = decodeTranscriptRow(row)
@@ -297,7 +307,9 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
     // Only model.completed records matter; the others (often large) are not fetched.
     const page = stmt(
       `SELECT rowid AS rowid, seq, run_id, created_at,
-         CASE WHEN instr(event_json, '"model.completed"') > 0 THEN event_json END AS event_json
+         CASE WHEN instr(event_json, '"model.completed"') > 0 THEN ${FITTING_EVENT_JSON} END AS event_json,
+         CASE WHEN octet_length(event_json) > ${MAX_ROW_BYTES} AND instr(event_json, '"model.completed"') > 0
+           THEN octet_length(event_json) END AS too_large
        FROM trajectory_runtime_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
     )
     for (const sessionId of sessionIds) {
@@ -306,8 +318,9 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
         const rows = page.all(sessionId, pos.seq, pageSize) as TrajectoryRow[]
         for (const row of rows) {
           pos.seq = row.seq
-          if (row.event_json === null) continue
           const place = (): string => `${dbPath}:trajectory_runtime_events:${row.rowid ?? `${sessionId}/${row.seq}`}`
+          if (row.too_large !== null) out.reject(place(), tooLargeReason(row.too_large))
+          if (row.event_json === null) continue
           out.bytes(row.event_json.length)
           let record: unknown
           try {

@@ -16,6 +16,7 @@ import type { AgentConversations, AgentConversationsReader, RejectSink } from '.
 import { dbFiles } from './db-files.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
 import { errorText, isObject, num, str, type JsonObject } from './record-fields.js'
+import { FITTING_EVENT_JSON, oversized, tooLargeReason, TRANSCRIPT_EVENT_COLUMNS } from './row-limits.js'
 import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
 export interface ConversationsDbReaderOptions {
@@ -177,13 +178,18 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     let trajectory = 0
     if (tables.has('transcript_events')) {
       const page = db!.prepare(
-        `SELECT rowid AS rowid, seq, event_json, event_zstd, event_utf8_bytes FROM transcript_events
+        `SELECT rowid AS rowid, seq, ${TRANSCRIPT_EVENT_COLUMNS} FROM transcript_events
          WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ${PAGE_ROWS}`,
       )
       for (let rows = page.all(sessionId, state.transcriptSeq) as Row[]; rows.length > 0; rows = await nextPage(page, sessionId, state.transcriptSeq, rows)) for (const row of rows) {
         transcript++
         state.transcriptSeq = Math.max(state.transcriptSeq, num(row.seq) ?? state.transcriptSeq)
         const place = `${dbPath}:transcript_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
+        const tooLarge = oversized(row.event_bytes)
+        if (tooLarge !== null) {
+          out.reject(place, tooLargeReason(tooLarge))
+          continue
+        }
         let entry: unknown
         try {
           entry = JSON.parse(decodeEvent(row))
@@ -200,7 +206,8 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       const page = db!.prepare(
         `SELECT rowid AS rowid, seq, run_id, created_at, json_valid(event_json) AS valid,
            CASE WHEN json_valid(event_json) THEN json_extract(event_json, '$.type') END AS type,
-           CASE WHEN json_valid(event_json) AND json_extract(event_json, '$.type') IN (${wanted}) THEN event_json END AS event_json
+           CASE WHEN json_valid(event_json) AND json_extract(event_json, '$.type') IN (${wanted}) THEN ${FITTING_EVENT_JSON} END AS event_json,
+           octet_length(event_json) AS event_bytes
          FROM trajectory_runtime_events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ${PAGE_ROWS}`,
       )
       const types = TRAJECTORY_TYPES
@@ -214,6 +221,11 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         const place = `${dbPath}:trajectory_runtime_events:${String(row.rowid ?? `${sessionId}/${String(row.seq)}`)}`
         if (row.valid !== 1) {
           out.reject(place, 'invalid JSON')
+          continue
+        }
+        const tooLarge = oversized(row.event_bytes)
+        if (tooLarge !== null && row.event_json === null && TRAJECTORY_TYPES.includes(str(row.type) ?? '')) {
+          out.reject(place, tooLargeReason(tooLarge))
           continue
         }
         const meta = { position: num(row.seq) ?? 0, runId: str(row.run_id), createdAt: num(row.created_at) }

@@ -9,6 +9,7 @@ import { judgeConversation, nextStatusChangeAt, type ConversationJudgement } fro
 import { toConversationInfo } from '../../core/conversation-view.js'
 import { attachDurableTasks, createConversationsReader, type ConversationsScan } from './conversations.reader.js'
 import { createJsonlTailer, type JsonlTailer } from './jsonl-tailer.js'
+import { MAX_ROW_BYTES } from './row-limits.js'
 import { copyFixture, CURRENT_HOME, CURRENT_MAIN_SESSION, LEGACY_HOME, LEGACY_MAIN_SESSION, tempDir } from './openclaw.test-kit.js'
 
 /** End of each capture, as test/fixtures/NOTES.md pins them. */
@@ -291,6 +292,25 @@ describe('conversations of OpenClaw 2026.9.6 (per-agent SQLite)', () => {
       expect.stringMatching(/^\/agents\/ops\/agent\/openclaw-agent\.sqlite:transcript_events:\d+$/),
       expect.stringMatching(/^\/agents\/ops\/agent\/openclaw-agent\.sqlite:trajectory_runtime_events:\d+$/),
       '/agents/ops/agent/openclaw-agent.sqlite:session_progress_cards:agent:ops:main:0',
+    ])
+    const ops = bySession(s, CURRENT.ops)
+    expect([ops.messageCount, ops.runs.length, judge(s, CURRENT.ops, CURRENT_END).status]).toEqual([6, 3, 'STOPPED'])
+    expect(s.conversations).toHaveLength(4)
+  })
+
+  it('an event too large to read is counted and skipped without being fetched; the rest is read', async () => {
+    const home = copyHome(CURRENT_HOME)
+    const db = new Database(dbOf(home, 'ops'))
+    const pad = `hex(zeroblob(${MAX_ROW_BYTES / 2 + 8}))`
+    db.prepare(`INSERT INTO transcript_events (session_id, seq, event_json, created_at) VALUES (?, 100, '{"pad":"' || ${pad} || '"}', 1795344626600)`).run(CURRENT.ops)
+    db.prepare(
+      `INSERT INTO trajectory_runtime_events (session_id, seq, run_id, event_json, created_at) VALUES (?, 100, 'r', '{"type":"model.completed","pad":"' || ${pad} || '"}', 1795344626602)`,
+    ).run(CURRENT.ops)
+    db.close()
+    const s = await scan(home)
+    expect(s.rejected.map((r) => [r.place.replace(/:\d+$/, '').slice(home.length), r.reason])).toEqual([
+      ['/agents/ops/agent/openclaw-agent.sqlite:transcript_events', `event too large (${MAX_ROW_BYTES + 26} bytes): skipped`],
+      ['/agents/ops/agent/openclaw-agent.sqlite:trajectory_runtime_events', `event too large (${MAX_ROW_BYTES + 51} bytes): skipped`],
     ])
     const ops = bySession(s, CURRENT.ops)
     expect([ops.messageCount, ops.runs.length, judge(s, CURRENT.ops, CURRENT_END).status]).toEqual([6, 3, 'STOPPED'])
