@@ -11,7 +11,7 @@ import type { IngestRejection, OpenClawEvent, SessionSeenEvent } from '../../cor
 import { parseUsageStats, type AuthProfiles } from './auth-state.parser.js'
 import { dbFiles } from './db-files.js'
 import type { IngestSink } from './ingest-collector.js'
-import { errorText, isObject } from './record-fields.js'
+import { errorText, isObject, time } from './record-fields.js'
 import { FITTING_EVENT_JSON, MAX_ROW_BYTES, oversized, tooLargeReason, TRANSCRIPT_EVENT_COLUMNS } from './row-limits.js'
 import {
   initialTranscriptState,
@@ -207,7 +207,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
         if (w) {
           w.model_provider ??= typeof n.model_provider === 'string' ? n.model_provider : null
           w.model ??= typeof n.model === 'string' ? n.model : null
-          w.updated_at = Math.max(w.updated_at ?? 0, n.updated_at ?? 0) || null
+          w.updated_at = Math.max(time(w.updated_at) ?? 0, time(n.updated_at) ?? 0) || null
         } else rows.push(n)
       }
     }
@@ -219,7 +219,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
         agentId,
         sessionId: r.session_id,
         sessionKey: r.session_key ?? null,
-        updatedAt: r.updated_at ?? null,
+        updatedAt: time(r.updated_at),
         provider: typeof r.model_provider === 'string' ? r.model_provider : null,
         model: typeof r.model === 'string' ? r.model : null,
       }
@@ -334,7 +334,7 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
             sessionId,
             position: row.seq,
             runId: row.run_id,
-            createdAt: row.created_at,
+            createdAt: time(row.created_at),
             state: pos.state,
           })
           if ('reject' in result) out.reject(place(), result.reject)

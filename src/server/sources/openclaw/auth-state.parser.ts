@@ -4,7 +4,7 @@
  * the profile store with the credentials themselves lives elsewhere and is never read.
  */
 import type { AuthStateEvent } from '../../core/events.js'
-import { isObject, num, obj, str } from './record-fields.js'
+import { isObject, num, obj, str, time } from './record-fields.js'
 
 export type AuthProfiles = AuthStateEvent['profiles']
 
@@ -17,13 +17,13 @@ export function parseUsageStats(document: unknown): AuthProfiles | null {
   for (const [profileId, value] of Object.entries(stats)) {
     if (!isObject(value)) continue
     const p: AuthProfiles[string] = {}
-    const cooldownUntil = num(value.cooldownUntil)
+    const cooldownUntil = time(value.cooldownUntil)
     if (cooldownUntil !== null) p.cooldownUntil = cooldownUntil
     const cooldownReason = str(value.cooldownReason)
     if (cooldownReason !== null) p.cooldownReason = cooldownReason
     const cooldownModel = str(value.cooldownModel)
     if (cooldownModel !== null) p.cooldownModel = cooldownModel
-    const disabledUntil = num(value.disabledUntil)
+    const disabledUntil = time(value.disabledUntil)
     if (disabledUntil !== null) p.disabledUntil = disabledUntil
     const disabledReason = str(value.disabledReason)
     if (disabledReason !== null) p.disabledReason = disabledReason
@@ -38,9 +38,9 @@ export function parseUsageStats(document: unknown): AuthProfiles | null {
       }
       p.failureCounts = counts
     }
-    const lastFailureAt = num(value.lastFailureAt)
+    const lastFailureAt = time(value.lastFailureAt)
     if (lastFailureAt !== null) p.lastFailureAt = lastFailureAt
-    const lastUsed = num(value.lastUsed)
+    const lastUsed = time(value.lastUsed)
     if (lastUsed !== null) p.lastUsed = lastUsed
     profiles[profileId] = p
   }

@@ -15,7 +15,7 @@ import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import { dbFiles } from './db-files.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
-import { errorText, isObject, num, str, type JsonObject } from './record-fields.js'
+import { errorText, isObject, num, str, time, type JsonObject } from './record-fields.js'
 import { FITTING_EVENT_JSON, oversized, tooLargeReason, TRANSCRIPT_EVENT_COLUMNS } from './row-limits.js'
 import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
@@ -228,7 +228,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
           out.reject(place, tooLargeReason(tooLarge))
           continue
         }
-        const meta = { position: num(row.seq) ?? 0, runId: str(row.run_id), createdAt: num(row.created_at) }
+        const meta = { position: num(row.seq) ?? 0, runId: str(row.run_id), createdAt: time(row.created_at) }
         const record: unknown = typeof row.event_json === 'string' ? JSON.parse(row.event_json) : { type: str(row.type) }
         scanner.trajectory(record, meta, place)
       }
@@ -313,10 +313,10 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     const tables = new Set(all("SELECT name FROM sqlite_master WHERE type = 'table'").map((r) => String(r.name)))
     // Whole rows, read by name: columns come and go between schema versions.
     const windows = tables.has('session_windows') ? all('SELECT * FROM session_windows') : []
-    windows.sort((a, b) => (num(a.created_at) ?? 0) - (num(b.created_at) ?? 0))
+    windows.sort((a, b) => (time(a.created_at) ?? 0) - (time(b.created_at) ?? 0))
     const nodes = tables.has('session_nodes') ? all('SELECT * FROM session_nodes') : []
     const archives = tables.has('session_transcript_archives') ? all('SELECT * FROM session_transcript_archives') : []
-    archives.sort((a, b) => (num(a.created_at) ?? 0) - (num(b.created_at) ?? 0))
+    archives.sort((a, b) => (time(a.created_at) ?? 0) - (time(b.created_at) ?? 0))
     const cold = new Set(
       tables.has('session_transcript_cold_archives')
         ? all('SELECT session_id FROM session_transcript_cold_archives').map((r) => String(r.session_id))
@@ -382,12 +382,12 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       let archive: ConversationFacts['archive'] = null
       if (archived !== null) {
         const reason = str(archived.reason)
-        archive = { reason: reason === 'reset' ? 'reset' : 'deleted', at: num(archived.created_at) }
-      } else if (isCurrent && num(node.row.archived_at) !== null) {
-        archive = { reason: 'archived', at: num(node.row.archived_at) }
+        archive = { reason: reason === 'reset' ? 'reset' : 'deleted', at: time(archived.created_at) }
+      } else if (isCurrent && time(node.row.archived_at) !== null) {
+        archive = { reason: 'archived', at: time(node.row.archived_at) }
       } else if (window !== null && node !== null && !isCurrent) {
         const successor = windows.find((w) => str(w.previous_session_id) === sessionId)
-        archive = { reason: 'superseded', at: successor ? num(successor.created_at) : null }
+        archive = { reason: 'superseded', at: successor ? time(successor.created_at) : null }
       } else if (window !== null && node === null) {
         archive = { reason: 'detached', at: null }
       }
@@ -405,10 +405,10 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         label: str(node?.row.label) ?? str(node?.row.display_name) ?? str(window?.display_name) ?? str(entry.label) ?? str(entry.displayName),
         firstUserText: scan?.firstUserText ?? null,
         trigger: str(node?.row.created_via),
-        createdAt: num(window?.created_at) ?? num(entry.sessionStartedAt) ?? scan?.createdAt ?? num(archived?.created_at),
-        indexUpdatedAt: maxOf(num(window?.updated_at), isCurrent ? num(node.row.updated_at) : null),
+        createdAt: time(window?.created_at) ?? time(entry.sessionStartedAt) ?? scan?.createdAt ?? time(archived?.created_at),
+        indexUpdatedAt: maxOf(time(window?.updated_at), isCurrent ? time(node.row.updated_at) : null),
         lastActivityAt:
-          scan?.lastRecordAt ?? (isCurrent ? (num(entry.lastActivityAt) ?? num(node.row.last_activity_at)) : null) ?? num(window?.transcript_updated_at),
+          scan?.lastRecordAt ?? (isCurrent ? (time(entry.lastActivityAt) ?? time(node.row.last_activity_at)) : null) ?? time(window?.transcript_updated_at),
         messageCount,
         tokens: scan ? { ...scan.tokens } : emptyTokens(),
         costUsd: scan?.costUsd ?? 0,
@@ -418,8 +418,8 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
         archive,
         observed: {
           status: observedStatus(window?.status) ?? (isCurrent ? (observedStatus(node.row.status) ?? observedStatus(entry.status)) : null),
-          startedAt: num(window?.started_at) ?? (isCurrent ? num(entry.startedAt) : null),
-          endedAt: num(window?.ended_at) ?? (isCurrent ? num(entry.endedAt) : null),
+          startedAt: time(window?.started_at) ?? (isCurrent ? time(entry.startedAt) : null),
+          endedAt: time(window?.ended_at) ?? (isCurrent ? time(entry.endedAt) : null),
           abortedLastRun: isCurrent && entry.abortedLastRun === true,
         },
       })

@@ -13,7 +13,7 @@ import type { ConversationFacts } from '../../core/conversation-facts.js'
 import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import type { JsonlTailer, TailCheckpoint } from './jsonl-tailer.js'
-import { errorText, isObject, num, obj, str, type JsonObject } from './record-fields.js'
+import { errorText, isObject, obj, str, time, type JsonObject } from './record-fields.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import { KEEP_SCANNER_MS } from './conversations-db.reader.js'
 import type { ParsePool } from './parse-pool.js'
@@ -234,7 +234,7 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
       const raw = root[e.sessionKey]
       // The newest key wins when two keys name the same session.
       const prev = entries.get(e.sessionId)
-      if (prev && (num(prev.raw.updatedAt) ?? 0) > (e.updatedAt ?? 0)) continue
+      if (prev && (time(prev.raw.updatedAt) ?? 0) > (e.updatedAt ?? 0)) continue
       entries.set(e.sessionId, { key: e.sessionKey, raw: isObject(raw) ? raw : {} })
     }
     const sessionOfFile = new Map<string, string>()
@@ -317,8 +317,8 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
         firstUserText: scan?.firstUserText ?? null,
         trigger: null,
         createdAt: scan?.createdAt ?? null,
-        indexUpdatedAt: num(raw.updatedAt),
-        lastActivityAt: scan?.lastRecordAt ?? num(raw.updatedAt),
+        indexUpdatedAt: time(raw.updatedAt),
+        lastActivityAt: scan?.lastRecordAt ?? time(raw.updatedAt),
         // An index entry whose transcript is not written yet has no message.
         messageCount: scan !== null ? scan.messageCount : f.transcript === null && f.archived === null ? 0 : null,
         tokens: scan ? { ...scan.tokens } : emptyTokens(),

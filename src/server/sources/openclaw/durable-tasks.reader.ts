@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Task, TaskStatus } from '../../../shared/conversations.js'
 import type { RejectSink } from './agent-conversations.js'
-import { errorText, isObject, num, str } from './record-fields.js'
+import { errorText, isObject, str, time } from './record-fields.js'
 
 /** One durable task with what ties it to a conversation. */
 export interface DurableTask {
@@ -70,7 +70,7 @@ function taskFromRow(row: Record<string, unknown>, place: string, out: RejectSin
     out.reject(place, `unknown task status ${JSON.stringify(row.status)}`)
     return null
   }
-  const at = num(row.last_event_at) ?? num(row.ended_at) ?? num(row.started_at) ?? num(row.created_at)
+  const at = time(row.last_event_at) ?? time(row.ended_at) ?? time(row.started_at) ?? time(row.created_at)
   if (at === null) {
     out.reject(place, 'task without any time')
     return null
@@ -130,7 +130,7 @@ export function progressCardTasks(row: Record<string, unknown>, place: string, o
     out.reject(place, 'steps_json is not an array')
     return []
   }
-  const at = iso(num(row.updated_at) ?? 0)
+  const at = iso(time(row.updated_at) ?? 0)
   const tasks: Task[] = []
   steps.forEach((s: unknown, i) => {
     const step = isObject(s) ? str(s.step) : null

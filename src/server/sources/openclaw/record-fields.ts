@@ -19,9 +19,17 @@ export function obj(value: unknown): JsonObject | null {
   return isObject(value) ? value : null
 }
 
+/** The largest epoch ms a `Date` holds (±100,000,000 days): beyond it a time cannot even be written. */
+const MAX_TIME_MS = 8.64e15
+
+/** Epoch ms from a number a `Date` can hold; null otherwise (a damaged record's `1e308`, say). */
+export function time(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_TIME_MS ? value : null
+}
+
 /** Epoch ms from an ISO string or a number; null when neither. */
 export function epochMs(value: unknown): number | null {
-  if (typeof value === 'number' && Number.isFinite(value)) return value
+  if (typeof value === 'number') return time(value)
   if (typeof value === 'string' && value.length > 0) {
     const t = Date.parse(value)
     return Number.isNaN(t) ? null : t
@@ -33,16 +41,29 @@ export function epochMs(value: unknown): number | null {
 export function toUsage(value: unknown): (TokenTotals & { costUsd: number }) | null {
   const u = obj(value)
   if (!u) return null
-  const input = num(u.input) ?? 0
-  const output = num(u.output) ?? 0
-  const cacheRead = num(u.cacheRead) ?? 0
-  const cacheWrite = num(u.cacheWrite) ?? 0
-  const total = num(u.totalTokens) ?? num(u.total) ?? input + output + cacheRead + cacheWrite
+  const input = count(u.input) ?? 0
+  const output = count(u.output) ?? 0
+  const cacheRead = count(u.cacheRead) ?? 0
+  const cacheWrite = count(u.cacheWrite) ?? 0
+  const total = count(u.totalTokens) ?? count(u.total) ?? input + output + cacheRead + cacheWrite
   const cost = obj(u.cost)
-  const costUsd = (cost ? num(cost.total) : num(u.cost)) ?? 0
+  const costUsd = amount(cost ? cost.total : u.cost) ?? 0
   return { input, output, cacheRead, cacheWrite, total, costUsd }
 }
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
+}
+
+/**
+ * A token count: a whole number from 0 to 2^53. Anything else (negative, fractional, `1e308`) is a
+ * damaged field, and summing it would make every total meaningless or infinite.
+ */
+function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null
+}
+
+/** A cost in USD, within a billion either way for the same reason. */
+function amount(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= 1e9 ? value : null
 }

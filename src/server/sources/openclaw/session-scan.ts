@@ -20,7 +20,7 @@ import type { TokenTotals } from '../../../shared/model-status.js'
 import type { RunAttemptFact, RunFact } from '../../core/conversation-facts.js'
 import { emptyTokens } from '../../core/conversation-facts.js'
 import type { ModelAttemptEvent } from '../../core/events.js'
-import { epochMs, isObject, num, obj, str, type JsonObject } from './record-fields.js'
+import { epochMs, isObject, obj, str, time, type JsonObject } from './record-fields.js'
 import { initialTranscriptState, RETRY_PREFIX, translateTranscriptEntry } from './transcript.parser.js'
 import { translateTrajectoryRecord, type TrajectoryState } from './trajectory.parser.js'
 
@@ -266,7 +266,7 @@ export function createSessionScanner(
     const text = firstText(msg.content)
     if (text !== null && text.startsWith(RETRY_PREFIX)) return
     // A message copied onto a new branch after a rewind carries the moment of the original.
-    const intrinsic = num(msg.timestamp)
+    const intrinsic = time(msg.timestamp)
     if (intrinsic !== null) {
       const identity = `${intrinsic}|${text ?? ''}`
       if (userMessagesSeen.has(identity)) return

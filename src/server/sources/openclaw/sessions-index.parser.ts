@@ -1,5 +1,5 @@
 /** `agents/<id>/sessions/sessions.json` (≤2026.7): session key → current session. */
-import { isObject, num, obj, str } from './record-fields.js'
+import { isObject, obj, str, time } from './record-fields.js'
 
 export interface SessionIndexEntry {
   sessionKey: string
@@ -28,7 +28,7 @@ export function parseSessionsIndex(document: unknown): { entries: SessionIndexEn
     entries.push({
       sessionKey,
       sessionId,
-      updatedAt: num(value.updatedAt),
+      updatedAt: time(value.updatedAt),
       provider: str(value.modelProvider),
       model: str(value.model),
     })

@@ -10,7 +10,7 @@ import {
   readSimpleString,
   startsWithBytes,
 } from './line-prefilter.js'
-import { epochMs, isObject, num, obj, str, toUsage, type JsonObject } from './record-fields.js'
+import { epochMs, isObject, obj, str, time, toUsage, type JsonObject } from './record-fields.js'
 
 /** What the parser must remember between entries of one session (kept in checkpoints). */
 export interface TranscriptState {
@@ -122,7 +122,7 @@ function custom(entry: JsonObject, ctx: TranscriptContext): EntryResult {
   const data = obj(entry.data)
   const eventId = entryId(entry, ctx)
   if (data === null || eventId === null) return { reject: `${customType} without id/data` }
-  const intrinsicAt = num(data.timestamp)
+  const intrinsicAt = time(data.timestamp)
   const at = epochMs(entry.timestamp) ?? intrinsicAt
   if (at === null) return { reject: `${customType} without timestamp` }
   if (isReplay(intrinsicAt, ctx)) return NO_EVENTS
@@ -187,7 +187,7 @@ function message(entry: JsonObject, ctx: TranscriptContext): EntryResult {
   // Assistant messages that OpenClaw injects itself carry no model: not an attempt.
   if (provider === null || model === null) return NO_EVENTS
   const eventId = entryId(entry, ctx)
-  const intrinsicAt = num(msg.timestamp)
+  const intrinsicAt = time(msg.timestamp)
   const at = epochMs(entry.timestamp) ?? intrinsicAt
   if (eventId === null || at === null) return { reject: 'assistant message without id/timestamp' }
   if (isReplay(intrinsicAt, ctx)) return NO_EVENTS
