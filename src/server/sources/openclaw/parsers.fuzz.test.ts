@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { mutants } from '../../../../test/helpers/mutations.js'
 import type { OpenClawEvent } from '../../core/events.js'
 import { createFleetState } from '../../core/fleet-state.js'
 import type { ConversationFacts } from '../../core/conversation-facts.js'
@@ -29,87 +30,6 @@ const FIXTURES = join(import.meta.dirname, '../../../../test/fixtures')
 const LEGACY = join(FIXTURES, 'openclaw-2026.4.15')
 const CURRENT = join(FIXTURES, 'openclaw-2026.9.6')
 const MUTANTS_PER_RECORD = 12
-
-/** mulberry32: small, fast and seeded. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-const deep = (depth: number): unknown => {
-  let v: unknown = 'bottom'
-  for (let i = 0; i < depth; i++) v = { type: 'message', message: v }
-  return v
-}
-
-/** Values a damaged or hostile record may hold where something else was expected. */
-const ODD_VALUES: unknown[] = [
-  null,
-  true,
-  0,
-  -1,
-  1.5,
-  -1e308,
-  1e308,
-  Number.MAX_SAFE_INTEGER,
-  '',
-  ' ',
-  'x'.repeat(10_000),
-  '2026-13-45T99:99:99Z',
-  '1e400',
-  '__proto__',
-  'constructor',
-  [],
-  [null],
-  {},
-  { __proto__: { polluted: true } },
-  deep(200),
-]
-
-/** Every place (object key or array index) inside a value, with a way to change or remove it. */
-function places(value: unknown, out: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = []): typeof out {
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => {
-      out.push({ parent: value, key: i })
-      places(v, out)
-    })
-  } else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      out.push({ parent: value as Record<string, unknown>, key: k })
-      places(v, out)
-    }
-  }
-  return out
-}
-
-/** `record` with one to three of its fields removed or replaced (a fresh copy each time). */
-function mutate(record: unknown, random: () => number): unknown {
-  const copy: unknown = structuredClone(record)
-  const spots = places(copy)
-  if (spots.length === 0) return ODD_VALUES[Math.floor(random() * ODD_VALUES.length)]
-  const times = 1 + Math.floor(random() * 3)
-  for (let i = 0; i < times; i++) {
-    const spot = spots[Math.floor(random() * spots.length)]!
-    const odd = ODD_VALUES[Math.floor(random() * ODD_VALUES.length)]
-    if (random() < 0.2 && !Array.isArray(spot.parent)) delete (spot.parent as Record<string, unknown>)[spot.key]
-    else (spot.parent as Record<string | number, unknown>)[spot.key] = structuredClone(odd)
-  }
-  return copy
-}
-
-function* mutants(records: unknown[], seed: number): Generator<unknown> {
-  const random = generator(seed)
-  for (const r of records) {
-    yield r
-    for (let i = 0; i < MUTANTS_PER_RECORD; i++) yield mutate(r, random)
-  }
-}
 
 const jsonLines = (path: string): unknown[] =>
   readFileSync(path, 'utf8')
@@ -189,7 +109,7 @@ describe('parsers on damaged real records', () => {
     let rejected = 0
     let n = 0
     let state = initialTranscriptState()
-    for (const entry of mutants(records, 1)) {
+    for (const entry of mutants(records, 1, MUTANTS_PER_RECORD)) {
       if (n++ % 50 === 0) state = initialTranscriptState()
       const result = translateTranscriptEntry(entry, { agentId: 'fuzz', sessionId: 'fuzz-session', state })
       if ('reject' in result) rejected++
@@ -204,7 +124,7 @@ describe('parsers on damaged real records', () => {
     expect(records.length).toBeGreaterThan(50)
     let position = 0
     const state = { lastRunId: null }
-    for (const record of mutants(records, 2)) {
+    for (const record of mutants(records, 2, MUTANTS_PER_RECORD)) {
       const result = translateTrajectoryRecord(record, { agentId: 'fuzz', sessionId: 'fuzz-session', position: position++, state })
       if ('event' in result && result.event) events.push(result.event)
     }
@@ -214,7 +134,7 @@ describe('parsers on damaged real records', () => {
     const records = logLines()
     expect(records.length).toBeGreaterThan(50)
     let offset = 0
-    for (const line of mutants(records, 3)) {
+    for (const line of mutants(records, 3, MUTANTS_PER_RECORD)) {
       const result = translateGatewayLogRecord(line, { placeId: `log:fuzz:${offset++}`, agentOfSession: () => 'fuzz' })
       if ('event' in result && result.event) events.push(result.event)
     }
@@ -225,9 +145,9 @@ describe('parsers on damaged real records', () => {
     const auth = filesUnder(join(LEGACY, 'openclaw-home/agents'), (n) => n === 'auth-state.json').map((p) => JSON.parse(readFileSync(p, 'utf8')) as unknown)
     const configs = [LEGACY, CURRENT].map((f) => JSON.parse(readFileSync(join(f, 'openclaw-home/openclaw.json'), 'utf8')) as unknown)
     expect([indexes.length, auth.length, configs.length].every((n) => n > 0)).toBe(true)
-    for (const doc of mutants(indexes, 4)) parseSessionsIndex(doc)
-    for (const doc of mutants(auth, 5)) parseUsageStats(doc)
-    for (const doc of mutants(configs, 6)) {
+    for (const doc of mutants(indexes, 4, MUTANTS_PER_RECORD)) parseSessionsIndex(doc)
+    for (const doc of mutants(auth, 5, MUTANTS_PER_RECORD)) parseUsageStats(doc)
+    for (const doc of mutants(configs, 6, MUTANTS_PER_RECORD)) {
       const summary = summarizeConfig(doc, '/fuzz/state', '/fuzz/home')
       for (const a of summary.agents) expect(typeof a.id).toBe('string')
     }
@@ -236,8 +156,8 @@ describe('parsers on damaged real records', () => {
   it('the session scanner takes damaged entries and records and still finishes', () => {
     const scanner = createSessionScanner('fuzz', 'fuzz-session', () => {})
     let position = 0
-    for (const entry of mutants(transcriptEntries().slice(0, 200), 7)) scanner.transcript(entry, 'fuzz')
-    for (const record of mutants(trajectoryRecords().slice(0, 200), 8)) {
+    for (const entry of mutants(transcriptEntries().slice(0, 200), 7, MUTANTS_PER_RECORD)) scanner.transcript(entry, 'fuzz')
+    for (const record of mutants(trajectoryRecords().slice(0, 200), 8, MUTANTS_PER_RECORD)) {
       scanner.trajectory(record, { position: position++, runId: null, createdAt: null }, 'fuzz')
     }
     const scan = scanner.finish()
