@@ -115,6 +115,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Hosts ping every 10–60 s on one kept-alive connection: it must outlive the longest interval.
     keepAliveTimeout: 72_000,
     routerOptions: { maxParamLength: 256 },
+    // A path the router cannot take (bad percent-encoding, a segment over 256 characters) gets the
+    // same error body as every other bad request, not Fastify's own.
+    frameworkErrors: (err, _req, reply) => {
+      const reason = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path segment is longer than 256 characters' : 'the path is not a valid URL'
+      void (reply as FastifyReply).code(400).send({ error: { code: 'SWB_REQUEST_INVALID', message: reason } })
+    },
     schemaController: { compilersFactory: { buildValidator: () => noRouteSchemas, buildSerializer: () => noRouteSchemas } },
   })
   app.decorate('fleet', deps.fleet)
@@ -137,6 +143,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (!deps.checkToken(token)) return done(new AppError('SWB_AUTH_INVALID'))
     done()
   }
+  // A query parameter given twice arrives as an array, which no route reads: a 400 names it.
+  const singleQueryValues = (req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void => {
+    const query = req.query as Record<string, unknown> | undefined
+    if (query) {
+      for (const key in query) {
+        if (Array.isArray(query[key])) return done(new AppError('SWB_REQUEST_INVALID', `${key}: given more than once`, { field: key }))
+      }
+    }
+    done()
+  }
   // Catch-alls (the UI's files, unknown routes) see every path: they check the one asked for.
   const operatorAuthIfApi = (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void =>
     needsAuth(req.url) ? operatorAuth(req, reply, done) : done()
@@ -144,7 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const catchAll = route.url.endsWith('*')
     const auth = catchAll ? operatorAuthIfApi : needsAuth(route.url) && !route.config?.agentAuth ? operatorAuth : null
     const onRequest = hooksOf(route.onRequest)
-    if (auth && !onRequest.includes(auth)) route.onRequest = [auth, ...onRequest]
+    if (auth && !onRequest.includes(auth)) route.onRequest = [auth, ...(auth === operatorAuth ? [singleQueryValues] : []), ...onRequest]
     if (catchAll || !isMeasured(route.url)) return
     const meter = routeMeter(deps.metrics, route.url)
     const onResponse = hooksOf(route.onResponse)
