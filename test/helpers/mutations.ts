@@ -63,7 +63,10 @@ function places(value: unknown, out: { parent: Record<string, unknown> | unknown
   return out
 }
 
-/** `value` with one to three of its fields removed or replaced (a fresh copy each time). */
+/** Keys a hostile record may use: names of Object's own properties. */
+const ODD_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '']
+
+/** `value` with one to three of its fields removed, replaced or renamed (a fresh copy each time). */
 export function mutate(value: unknown, random: () => number): unknown {
   const copy: unknown = structuredClone(value)
   const spots = places(copy)
@@ -71,8 +74,14 @@ export function mutate(value: unknown, random: () => number): unknown {
   const times = 1 + Math.floor(random() * 3)
   for (let i = 0; i < times; i++) {
     const spot = pick(spots, random)
-    if (random() < 0.2 && !Array.isArray(spot.parent)) delete (spot.parent as Record<string, unknown>)[spot.key]
-    else (spot.parent as Record<string | number, unknown>)[spot.key] = structuredClone(pick(ODD_VALUES, random))
+    const r = random()
+    if (r < 0.2 && !Array.isArray(spot.parent)) delete (spot.parent as Record<string, unknown>)[spot.key]
+    else if (r < 0.3 && !Array.isArray(spot.parent)) {
+      // As JSON.parse makes it: an own property, whatever its name.
+      const parent = spot.parent as Record<string, unknown>
+      Object.defineProperty(parent, pick(ODD_KEYS, random), { value: parent[spot.key], enumerable: true, writable: true, configurable: true })
+      delete parent[spot.key]
+    } else (spot.parent as Record<string | number, unknown>)[spot.key] = structuredClone(pick(ODD_VALUES, random))
   }
   return copy
 }

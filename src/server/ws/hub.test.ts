@@ -30,6 +30,22 @@ describe('hub', () => {
     expect(one.got.map((m) => m.seq)).toEqual([2])
   })
 
+  it('takes topics named like Object properties as plain names, and ignores topics that are not strings', () => {
+    const hub = createHub({ now: () => 42 })
+    const odd = collector()
+    const all = collector()
+    hub.subscribe(odd, ['__proto__', 'constructor', 'toString', 7 as unknown as string, {} as unknown as string])
+    hub.subscribe(all, ['agents'])
+    hub.publish('agent_removed', '__proto__', data('x'))
+    hub.publish('agent_removed', 'agent:a', data('a'))
+    hub.publish('agent_removed', 'constructor', data('y'))
+    expect(odd.got.map((m) => m.topic)).toEqual(['__proto__', 'constructor'])
+    expect(all.got.map((m) => m.topic)).toEqual(['agent:a'])
+    hub.unsubscribe(odd, ['__proto__', null as unknown as string])
+    hub.publish('agent_removed', '__proto__', data('x'))
+    expect(odd.got).toHaveLength(2)
+  })
+
   it('replays exactly what a client missed after since=<seq>', () => {
     const hub = createHub()
     for (const id of ['a', 'b', 'c', 'd']) hub.publish('agent_removed', `agent:${id}`, data(id))

@@ -67,10 +67,15 @@ export interface Hub {
 }
 
 /** Topic aliases: a subscription to the left receives every topic matching the right. */
-const ALIASES: Record<string, string> = { agents: 'agent:*', pools: 'pool:*', conversations: 'conversation:*' }
+const ALIASES = new Map([
+  ['agents', 'agent:*'],
+  ['pools', 'pool:*'],
+  ['conversations', 'conversation:*'],
+])
 
+/** A topic as subscribed (aliases resolved). A Map, not an object: `__proto__` is just a name. */
 export function normaliseTopic(topic: string): string {
-  return ALIASES[topic] ?? topic
+  return ALIASES.get(topic) ?? topic
 }
 
 function matches(pattern: string, topic: string): boolean {
@@ -209,7 +214,7 @@ export function createHub(options: HubOptions = {}): Hub {
     subscribe(sub, topics, since) {
       let patterns = subs.get(sub)
       if (!patterns) subs.set(sub, (patterns = new Set<string>()))
-      const added = topics.map(normaliseTopic)
+      const added = topics.filter((t) => typeof t === 'string').map(normaliseTopic)
       for (const t of added) {
         if (patterns.has(t)) continue
         patterns.add(t)
@@ -242,6 +247,7 @@ export function createHub(options: HubOptions = {}): Hub {
       const patterns = subs.get(sub)
       if (!patterns) return
       for (const t of topics) {
+        if (typeof t !== 'string') continue
         const p = normaliseTopic(t)
         if (patterns.delete(p)) removeIndex(sub, p)
       }

@@ -242,9 +242,22 @@ export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGa
         return
       }
       if (seed && msg.type !== 'ping') return
+      try {
+        handle(msg)
+      } catch (err) {
+        // A message that breaks something must not take the server down with it.
+        options.log.warn({ err, type: msg.type }, 'WebSocket message failed')
+        control(ws, 'error', { code: 'SWB_INTERNAL', message: 'The message could not be handled' })
+      }
+    })
+
+    const topicsOf = (value: unknown): string[] =>
+      Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string' && t.length > 0 && t.length <= 200) : []
+
+    const handle = (msg: ClientMessage): void => {
       switch (msg.type) {
         case 'subscribe': {
-          const topics = Array.isArray(msg.topics) ? msg.topics.filter((t): t is string => typeof t === 'string' && t.length <= 200) : []
+          const topics = topicsOf(msg.topics)
           const since = typeof msg.since === 'number' && Number.isInteger(msg.since) && msg.since >= 0 ? msg.since : undefined
           if (topics.length === 0) {
             control(ws, 'error', { code: 'SWB_WS_BAD_MESSAGE', message: 'subscribe needs a non-empty "topics" array' })
@@ -253,18 +266,24 @@ export function attachWsGateway(server: Server, options: WsGatewayOptions): WsGa
           subscribe(topics, since)
           return
         }
-        case 'unsubscribe':
-          hub.unsubscribe(sub, Array.isArray(msg.topics) ? msg.topics : [])
+        case 'unsubscribe': {
+          const topics = topicsOf(msg.topics)
+          if (topics.length === 0) {
+            control(ws, 'error', { code: 'SWB_WS_BAD_MESSAGE', message: 'unsubscribe needs a non-empty "topics" array' })
+            return
+          }
+          hub.unsubscribe(sub, topics)
           return
+        }
         case 'ping':
           control(ws, 'pong', { t: typeof msg.t === 'number' ? msg.t : null })
           return
         case 'auth':
           return
         default:
-          control(ws, 'error', { code: 'SWB_WS_BAD_MESSAGE', message: `Unknown message type "${String((msg as { type: unknown }).type)}"` })
+          control(ws, 'error', { code: 'SWB_WS_BAD_MESSAGE', message: `Unknown message type "${String((msg as { type: unknown }).type).slice(0, 100)}"` })
       }
-    })
+    }
 
     ws.on('close', () => {
       if (authTimer) clearTimeout(authTimer)

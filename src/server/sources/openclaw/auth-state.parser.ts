@@ -4,7 +4,7 @@
  * the profile store with the credentials themselves lives elsewhere and is never read.
  */
 import type { AuthStateEvent } from '../../core/events.js'
-import { isObject, num, obj, str, time } from './record-fields.js'
+import { isObject, num, obj, setOwn, str, time } from './record-fields.js'
 
 export type AuthProfiles = AuthStateEvent['profiles']
 
@@ -34,7 +34,7 @@ export function parseUsageStats(document: unknown): AuthProfiles | null {
       const counts: Record<string, number> = {}
       for (const [k, v] of Object.entries(failureCounts)) {
         const n = num(v)
-        if (n !== null) counts[k] = n
+        if (n !== null) setOwn(counts, k, n)
       }
       p.failureCounts = counts
     }
@@ -42,7 +42,7 @@ export function parseUsageStats(document: unknown): AuthProfiles | null {
     if (lastFailureAt !== null) p.lastFailureAt = lastFailureAt
     const lastUsed = time(value.lastUsed)
     if (lastUsed !== null) p.lastUsed = lastUsed
-    profiles[profileId] = p
+    setOwn(profiles, profileId, p)
   }
   return profiles
 }

@@ -8,7 +8,7 @@ import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import JSON5 from 'json5'
 import type { ModelChainConfig } from '../../../shared/model-status.js'
-import { errorText, isObject, obj, str, type JsonObject } from './record-fields.js'
+import { errorText, isObject, obj, setOwn, str, type JsonObject } from './record-fields.js'
 
 export interface ConfiguredAgent {
   id: string
@@ -98,7 +98,7 @@ export function summarizeConfig(document: unknown, stateDir: string, home: strin
   if (profiles !== null) {
     for (const [id, p] of Object.entries(profiles)) {
       if (!isObject(p)) continue
-      authProfiles[id] = { provider: str(p.provider) ?? '', mode: str(p.mode) ?? '' }
+      setOwn(authProfiles, id, { provider: str(p.provider) ?? '', mode: str(p.mode) ?? '' })
     }
   }
 

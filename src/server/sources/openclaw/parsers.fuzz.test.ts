@@ -99,6 +99,17 @@ describe('record fields', () => {
   })
 })
 
+describe('keys named like Object properties', () => {
+  it('stay plain names: a profile called __proto__ is a profile, not a new prototype', () => {
+    const profiles = parseUsageStats(JSON.parse('{"usageStats":{"__proto__":{"errorCount":2,"failureCounts":{"__proto__":1}},"a:b":{"errorCount":0}}}'))!
+    expect(Object.keys(profiles)).toEqual(['__proto__', 'a:b'])
+    expect(Object.getPrototypeOf(profiles)).toBe(Object.prototype)
+    expect(profiles['__proto__']).toEqual({ errorCount: 2, failureCounts: { ['__proto__']: 1 } })
+    const config = summarizeConfig(JSON.parse('{"auth":{"profiles":{"__proto__":{"provider":"p","mode":"api_key"}}}}'), '/fuzz/state', '/fuzz/home')
+    expect(Object.keys(config.authProfiles)).toEqual(['__proto__'])
+  })
+})
+
 describe('parsers on damaged real records', () => {
   // Events from every parser, folded into one fleet at the end.
   const events: OpenClawEvent[] = []

@@ -15,6 +15,14 @@ export function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null
 }
 
+/**
+ * Sets `target[key]` as an own property, as JSON.parse would: a key named `__proto__` stays data
+ * instead of changing the object's prototype.
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
 export function obj(value: unknown): JsonObject | null {
   return isObject(value) ? value : null
 }
