@@ -2,6 +2,8 @@
  * The store on every dialect: SQLite always; PostgreSQL when SWB_TEST_DIALECTS names it
  * (CI does: `npm run test:pg`). A requested dialect that can't be reached fails, loudly.
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { openStore, type Store } from '../../src/server/store/database.js'
@@ -236,3 +238,13 @@ for (const dialect of dialects) {
     })
   })
 }
+
+describe('the SQLite store file', () => {
+  it('a file that is not a database stops the start, naming it and what to do', async () => {
+    const dir = await tempDir('swb-store-damaged-')
+    writeFileSync(join(dir, 'switchboard.db'), Buffer.alloc(8192, 0x5a))
+    await expect(openStore({ dataDir: dir })).rejects.toThrow(
+      new RegExp(`^the store ${join(dir, 'switchboard.db').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be read \\(file is not a database\\): move it aside`),
+    )
+  })
+})

@@ -154,8 +154,17 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect = 'postgres'
   } else {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
-    const file = new SQLite(path.join(options.dataDir, 'switchboard.db'))
-    file.pragma('journal_mode = WAL')
+    const filePath = path.join(options.dataDir, 'switchboard.db')
+    const file = new SQLite(filePath)
+    try {
+      file.pragma('journal_mode = WAL')
+    } catch (err) {
+      file.close()
+      // Opening is lazy: the first statement is where a damaged or foreign file shows.
+      throw new Error(
+        `the store ${filePath} cannot be read (${err instanceof Error ? err.message : String(err)}): move it aside to start with an empty store, or put a backup in its place`,
+      )
+    }
     file.pragma('synchronous = NORMAL')
     file.pragma('busy_timeout = 5000')
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) })
