@@ -3,8 +3,9 @@
  * and printed with the dashboard URL, the way Jupyter does.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { makeDataDir } from '../store/data-dir.js'
 
 /** Base64url, so the token is also a valid WebSocket subprotocol token. */
 export function generateToken(): string {
@@ -29,7 +30,7 @@ export function resolveToken(dataDir: string, configured?: string): { token: str
   } catch {
     // No saved token yet: make one below.
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+  makeDataDir(dataDir)
   const token = generateToken()
   writeFileSync(file, `${token}\n`, { mode: 0o600 })
   return { token, generated: true, file }

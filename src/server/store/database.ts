@@ -2,10 +2,10 @@
  * The store: Kysely over embedded SQLite (better-sqlite3, WAL) by default, PostgreSQL when a
  * `DATABASE_URL` is given. Migrations run on open.
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Generated } from 'kysely'
+import { makeDataDir } from './data-dir.js'
 import { migrations } from './migrations.js'
 
 export interface CheckpointTable {
@@ -153,7 +153,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     })
     dialect = 'postgres'
   } else {
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 })
+    makeDataDir(options.dataDir)
     const filePath = path.join(options.dataDir, 'switchboard.db')
     const file = new SQLite(filePath)
     try {
