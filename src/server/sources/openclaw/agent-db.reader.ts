@@ -12,6 +12,7 @@ import { parseUsageStats, type AuthProfiles } from './auth-state.parser.js'
 import { dbFiles } from './db-files.js'
 import type { IngestSink } from './ingest-collector.js'
 import { errorText, isObject, time } from './record-fields.js'
+import { NOT_REGULAR_REASON } from './regular-file.js'
 import { FITTING_EVENT_JSON, MAX_ROW_BYTES, oversized, tooLargeReason, TRANSCRIPT_EVENT_COLUMNS } from './row-limits.js'
 import {
   initialTranscriptState,
@@ -134,9 +135,17 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
     return s
   }
 
+  /** Whether the last open found something other than a regular file, and whether that was reported. */
+  let notRegular = false
+  let notRegularReported = false
+
   function open(): boolean {
     try {
-      ino = statSync(dbPath).ino
+      const st = statSync(dbPath)
+      // SQLite would wait on a FIFO for a writer, on this thread: only a plain file is opened.
+      notRegular = !st.isFile()
+      if (notRegular) return false
+      ino = st.ino
       db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 250 })
       db.pragma('query_only = ON')
       // Hundreds of agent databases stay open: a small page cache each keeps the process light.
@@ -412,7 +421,11 @@ export function createAgentDbReader(options: AgentDbReaderOptions): AgentDbReade
           if (currentIno === -1) return { changed: false, error: null }
         }
       }
-      if (db === null && !open()) return { changed: false, error: null }
+      if (db === null && !open()) {
+        if (notRegular && !notRegularReported) out.reject(dbPath, NOT_REGULAR_REASON)
+        notRegularReported ||= notRegular
+        return { changed: false, error: null }
+      }
       const dataVersion = db!.pragma('data_version', { simple: true }) as number
       if (!force && dataVersion === lastDataVersion) return { changed: false, error: null }
       lastDataVersion = dataVersion

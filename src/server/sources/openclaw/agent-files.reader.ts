@@ -6,7 +6,7 @@
  * opened.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { OpenClawEvent, SessionSeenEvent } from '../../core/events.js'
 import { parseUsageStats } from './auth-state.parser.js'
@@ -14,6 +14,7 @@ import type { IngestSink } from './ingest-collector.js'
 import { isTailCheckpoint, type JsonlTailer, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
 import { readJsonlRecords, type JsonlRecordsOutput } from './jsonl-records.reader.js'
 import { errorText, isObject } from './record-fields.js'
+import { NOT_REGULAR_REASON, NotRegularFileError, readRegularFile } from './regular-file.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import {
   createTranscriptLineFilter,
@@ -132,8 +133,9 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
   async function readSessionsIndex(out: IngestSink): Promise<void> {
     let text: string
     try {
-      text = await readFile(sessionsIndexPath, 'utf8')
-    } catch {
+      text = await readRegularFile(sessionsIndexPath)
+    } catch (err) {
+      if (err instanceof NotRegularFileError) out.reject(sessionsIndexPath, NOT_REGULAR_REASON)
       return
     }
     let parsed: ReturnType<typeof parseSessionsIndex>
@@ -288,10 +290,11 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     let text: string
     let at: number
     try {
-      const [content, st] = await Promise.all([readFile(authStatePath, 'utf8'), stat(authStatePath)])
+      const [content, st] = await Promise.all([readRegularFile(authStatePath), stat(authStatePath)])
       text = content
       at = Math.round(st.mtimeMs)
-    } catch {
+    } catch (err) {
+      if (err instanceof NotRegularFileError) out.reject(authStatePath, NOT_REGULAR_REASON)
       return
     }
     let profiles: ReturnType<typeof parseUsageStats>

@@ -16,6 +16,7 @@ import type { AgentConversations, AgentConversationsReader, RejectSink } from '.
 import { dbFiles } from './db-files.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
 import { errorText, isObject, num, str, time, type JsonObject } from './record-fields.js'
+import { NOT_REGULAR_REASON, NotRegularFileError } from './regular-file.js'
 import { FITTING_EVENT_JSON, oversized, tooLargeReason, TRANSCRIPT_EVENT_COLUMNS } from './row-limits.js'
 import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
@@ -139,7 +140,10 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
 
   function open(out: RejectSink): boolean {
     try {
-      const current = statSync(dbPath).ino
+      const st = statSync(dbPath)
+      // SQLite would wait on a FIFO for a writer, on this thread: only a plain file is opened.
+      if (!st.isFile()) throw new NotRegularFileError(dbPath)
+      const current = st.ino
       if (db !== null && current === ino) return true
       close()
       db = new Database(dbPath, { readonly: true, fileMustExist: true, timeout: 250 })
@@ -151,7 +155,8 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       close()
       // A database removed between two looks is no error; anything else is worth a line.
       const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') out.reject(dbPath, `agent database not readable: ${errorText(err)}`)
+      if (err instanceof NotRegularFileError) out.reject(dbPath, NOT_REGULAR_REASON)
+      else if (code !== 'ENOENT' && code !== 'ENOTDIR') out.reject(dbPath, `agent database not readable: ${errorText(err)}`)
       return false
     }
   }

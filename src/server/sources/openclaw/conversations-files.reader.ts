@@ -7,13 +7,14 @@
  * never opened.
  */
 import { readdirSync } from 'node:fs'
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { ConversationFacts } from '../../core/conversation-facts.js'
 import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import type { JsonlTailer, TailCheckpoint } from './jsonl-tailer.js'
 import { errorText, isObject, obj, str, time, type JsonObject } from './record-fields.js'
+import { NOT_REGULAR_REASON, NotRegularFileError, readRegularFile } from './regular-file.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import { KEEP_SCANNER_MS } from './conversations-db.reader.js'
 import type { ParsePool } from './parse-pool.js'
@@ -211,8 +212,9 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
   async function readIndex(out: RejectSink): Promise<Index | null> {
     let text: string
     try {
-      text = await readFile(indexPath, 'utf8')
-    } catch {
+      text = await readRegularFile(indexPath)
+    } catch (err) {
+      if (err instanceof NotRegularFileError) out.reject(indexPath, NOT_REGULAR_REASON)
       return null
     }
     let document: unknown

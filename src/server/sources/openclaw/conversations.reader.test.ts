@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -9,6 +10,7 @@ import { judgeConversation, nextStatusChangeAt, type ConversationJudgement } fro
 import { toConversationInfo } from '../../core/conversation-view.js'
 import { attachDurableTasks, createConversationsReader, type ConversationsScan } from './conversations.reader.js'
 import { createJsonlTailer, type JsonlTailer } from './jsonl-tailer.js'
+import { NOT_REGULAR_REASON } from './regular-file.js'
 import { MAX_ROW_BYTES } from './row-limits.js'
 import { copyFixture, CURRENT_HOME, CURRENT_MAIN_SESSION, LEGACY_HOME, LEGACY_MAIN_SESSION, tempDir } from './openclaw.test-kit.js'
 
@@ -64,6 +66,12 @@ function bySession(s: ConversationsScan, sessionId: string): ConversationFacts {
 
 function judge(s: ConversationsScan, sessionId: string, now: number): ConversationJudgement {
   return judgeConversation(bySession(s, sessionId), now)
+}
+
+/** Puts a FIFO where the file at `path` was. */
+function fifoAt(path: string): void {
+  rmSync(path, { force: true })
+  execFileSync('mkfifo', [path])
 }
 
 const dbOf = (home: string, agent: string): string => join(home, 'agents', agent, 'agent', 'openclaw-agent.sqlite')
@@ -323,6 +331,24 @@ describe('conversations of OpenClaw 2026.9.6 (per-agent SQLite)', () => {
     const s = await scan(home)
     expect(s.conversations.map((c) => c.agentId)).toEqual(['main', 'ops', 'rl'])
     expect(s.rejected).toEqual([{ place: dbOf(home, 'research'), reason: expect.stringMatching(/^agent database not readable/) }])
+  })
+
+  // A FIFO would make a plain open wait for a writer, and the read would never finish.
+  it.runIf(process.platform !== 'win32')('a FIFO where a database, a sessions index or a task database belongs is reported and skipped', async () => {
+    const current = copyHome(CURRENT_HOME)
+    fifoAt(dbOf(current, 'research'))
+    const s = await scan(current)
+    expect(s.conversations.map((c) => c.agentId)).toEqual(['main', 'ops', 'rl'])
+    expect(s.rejected).toEqual([{ place: dbOf(current, 'research'), reason: NOT_REGULAR_REASON }])
+
+    const legacy = copyHome(LEGACY_HOME)
+    fifoAt(join(legacy, 'agents', 'main', 'sessions', 'sessions.json'))
+    fifoAt(join(legacy, 'tasks', 'runs.sqlite'))
+    const l = await scan(legacy)
+    expect(l.rejected.map((r) => r.place).sort()).toEqual([join(legacy, 'agents', 'main', 'sessions', 'sessions.json'), join(legacy, 'tasks', 'runs.sqlite')])
+    expect(new Set(l.rejected.map((r) => r.reason))).toEqual(new Set([NOT_REGULAR_REASON]))
+    // Without its index the transcript is still there: the session is listed from its file.
+    expect(l.conversations.some((c) => c.sessionId === LEGACY_MAIN_SESSION)).toBe(true)
   })
 
   it('reads nothing again while nothing was committed, and sees a commit', async () => {

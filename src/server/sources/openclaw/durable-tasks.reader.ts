@@ -14,6 +14,7 @@ import Database from 'better-sqlite3'
 import type { Task, TaskStatus } from '../../../shared/conversations.js'
 import type { RejectSink } from './agent-conversations.js'
 import { errorText, isObject, str, time } from './record-fields.js'
+import { isSpecialFile, NOT_REGULAR_REASON } from './regular-file.js'
 
 /** One durable task with what ties it to a conversation. */
 export interface DurableTask {
@@ -92,6 +93,10 @@ export function readDurableTasks(stateDir: string, out: RejectSink): DurableTask
   const tasks: DurableTask[] = []
   for (const path of durableTaskDbPaths(stateDir)) {
     if (!existsSync(path)) continue
+    if (isSpecialFile(path)) {
+      out.reject(path, NOT_REGULAR_REASON)
+      continue
+    }
     let db: Database.Database | null = null
     try {
       db = new Database(path, { readonly: true, fileMustExist: true, timeout: 250 })

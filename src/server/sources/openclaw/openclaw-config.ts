@@ -3,12 +3,12 @@
  * provider API keys and the gateway token; only the fields below leave this module, the rest is
  * dropped with the parsed object.
  */
-import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import JSON5 from 'json5'
 import type { ModelChainConfig } from '../../../shared/model-status.js'
 import { errorText, isObject, obj, setOwn, str, type JsonObject } from './record-fields.js'
+import { NOT_REGULAR_REASON, NotRegularFileError, readRegularFile } from './regular-file.js'
 
 export interface ConfiguredAgent {
   id: string
@@ -129,10 +129,11 @@ export function parseOpenClawConfig(text: string, stateDir: string, home?: strin
 export async function readOpenClawConfig(stateDir: string, home?: string): Promise<ConfigReadResult> {
   let text: string
   try {
-    text = await readFile(join(stateDir, 'openclaw.json'), 'utf8')
+    text = await readRegularFile(join(stateDir, 'openclaw.json'))
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' }
+    if (err instanceof NotRegularFileError) return { kind: 'invalid', place: err.path, reason: NOT_REGULAR_REASON }
     return { kind: 'invalid', place: join(stateDir, 'openclaw.json'), reason: `unreadable: ${errorText(err)}` }
   }
   return parseOpenClawConfig(text, stateDir, home)

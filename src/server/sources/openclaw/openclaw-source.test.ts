@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -5,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenClawEvent } from '../../core/events.js'
 import type { WatchEventKind, FsWatcher, WatchTarget } from './openclaw-watcher.js'
 import { MAX_LINE_BYTES } from './jsonl-tailer.js'
+import { NOT_REGULAR_REASON } from './regular-file.js'
 import { createOpenClawSource, stateDirWatchFilter, type OpenClawSourceOptions } from './openclaw-source.js'
 import {
   copyFixture,
@@ -380,6 +382,33 @@ describe('incremental reading', () => {
     fake.emit('change', logPath)
     await waitFor(() => ofKind(rec.events(), 'fallback_decision').length === 1, 5000, 'truncated log')
     expect(rec.rejected()).toEqual([{ place: `${logPath}:1`, reason: expect.stringMatching(/^invalid JSON/) }])
+  })
+})
+
+describe('special files where OpenClaw keeps plain ones', () => {
+  // Opening a FIFO waits for a writer: before, the first read never finished.
+  it.runIf(process.platform !== 'win32')('a FIFO in place of the config, a sessions index, auth state or an agent database is counted and skipped; the rest is read', async () => {
+    const legacy = copyFixture(LEGACY_HOME)
+    const current = copyFixture(CURRENT_HOME)
+    cleanups.push(legacy.cleanup, current.cleanup)
+    const fifos = [
+      join(legacy.dir, 'agents', 'main', 'sessions', 'sessions.json'),
+      join(legacy.dir, 'agents', 'main', 'agent', 'auth-state.json'),
+      join(current.dir, 'openclaw.json'),
+      join(current.dir, 'agents', 'rl', 'agent', 'openclaw-agent.sqlite'),
+    ]
+    for (const path of fifos) {
+      rmSync(path)
+      execFileSync('mkfifo', [path])
+    }
+    const rec = await readOnce({ stateDirs: [legacy.dir, current.dir] })
+    const skipped = rec.rejected().filter((r) => r.reason === NOT_REGULAR_REASON)
+    expect(new Set(skipped.map((r) => r.place))).toEqual(new Set(fifos))
+    // The legacy main's transcript, and the current install's other databases, are still read.
+    const mainAttempts = attemptsOf(rec.events(), 'main')
+    expect(mainAttempts.some((a) => a.sessionId === LEGACY_MAIN_SESSION)).toBe(true)
+    expect(mainAttempts.some((a) => a.sessionId !== LEGACY_MAIN_SESSION)).toBe(true)
+    expect(attemptsOf(rec.events(), 'rl').length).toBeGreaterThan(0)
   })
 })
 

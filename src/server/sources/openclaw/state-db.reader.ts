@@ -5,6 +5,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { isSpecialFile } from './regular-file.js'
 
 export interface AgentDatabaseEntry {
   agentId: string
@@ -41,7 +42,8 @@ export function createStateDbReader(stateDir: string): StateDbReader {
 
   function read(): AgentDatabaseEntry[] | null {
     try {
-      const currentIno = existsSync(path) ? statSync(path).ino : -1
+      // Something other than a plain file (a FIFO would hold this thread) counts as no database.
+      const currentIno = existsSync(path) && !isSpecialFile(path) ? statSync(path).ino : -1
       if (currentIno === -1) {
         const had = db !== null
         close()
@@ -71,7 +73,7 @@ export function createStateDbReader(stateDir: string): StateDbReader {
           listed === null ? null : isAbsolute(listed) ? listed : resolve(stateDir, listed),
           agentDbPath(stateDir, row.agent_id),
         ]
-        const found = candidates.find((c): c is string => c !== null && existsSync(c))
+        const found = candidates.find((c): c is string => c !== null && existsSync(c) && !isSpecialFile(c))
         if (found) out.push({ agentId: row.agent_id, path: found })
       }
       return out
