@@ -10,6 +10,7 @@ import { resolveToken } from '../server/auth/token.js'
 import { runStatus, runSwitches } from './status.command.js'
 import { runTest } from './test.command.js'
 import { runAgent, type AgentStatusMode } from './agent.command.js'
+import { createServeStop } from './serve-stop.js'
 import {
   runAgentsAddKey,
   runAgentsCreate,
@@ -184,19 +185,13 @@ export function createProgram(): Command {
           (server.tokenGenerated ? `  (a new token was generated and saved in the data dir)\n` : '') +
           '\n',
       )
-      let stopping = false
-      const stop = (signal: string): void => {
-        if (stopping) return
-        stopping = true
-        process.stdout.write(`\n  ${signal}: stopping…\n`)
-        server.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`error while stopping: ${String(err)}\n`)
-            process.exit(1)
-          },
-        )
-      }
+      const stop = createServeStop({
+        close: () => server.close(),
+        exit: (code) => process.exit(code),
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+        later: (fn, ms) => setTimeout(fn, ms).unref(),
+      })
       process.on('SIGINT', () => stop('SIGINT'))
       process.on('SIGTERM', () => stop('SIGTERM'))
     })
