@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -95,6 +96,15 @@ describe('file task source', () => {
     expect((await source.read()).tasks).toHaveLength(1)
     writeFileSync(file, JSON.stringify({ running_tasks: [task(1), task(2)] }))
     expect(await source.read()).toMatchObject({ problems: [], tasks: [{ task_id: 1 }, { task_id: 2 }] })
+  })
+
+  // Before, a FIFO waited for a writer forever and /dev/zero was read until memory ran out.
+  it.runIf(process.platform !== 'win32')('refuses a FIFO or a device at once, without reading it', async () => {
+    const fifo = join(dir, 'tasks.fifo')
+    execFileSync('mkfifo', [fifo])
+    for (const file of [fifo, '/dev/zero']) {
+      expect(await createFileTaskSource(file).read()).toEqual({ tasks: [], problems: [`tasks file ${file}: not a regular file (a FIFO, device or socket?)`] })
+    }
   })
 
   it('turns a missing file, a directory, bad JSON, an empty or too large file into a problem', async () => {

@@ -5,6 +5,7 @@
  * and why (an invalid item is skipped, never patched up).
  */
 import { spawn } from 'node:child_process'
+import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type { RunningTask } from '../shared/agent-hosts.js'
 
@@ -120,6 +121,8 @@ export interface FileTaskSourceOptions {
   maxBytes?: number
 }
 
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
+
 /** Tasks from a JSON file, read on every `read()` (a missing file is a problem, not an error). */
 export function createFileTaskSource(file: string, options: FileTaskSourceOptions = {}): TaskSource {
   const maxBytes = options.maxBytes ?? 1024 * 1024
@@ -130,9 +133,14 @@ export function createFileTaskSource(file: string, options: FileTaskSourceOption
       let text: string
       try {
         // One open, then size and read through it: the file may be replaced between two calls.
-        const fh = await open(file, 'r')
+        // Opened without blocking: a FIFO would otherwise wait for a writer and hold up the
+        // pings; it, a device (/dev/zero never ends) or a socket is refused.
+        const fh = await open(file, READ_FLAGS)
         try {
-          const { size } = await fh.stat()
+          const st = await fh.stat()
+          if (st.isDirectory()) return { tasks: [], problems: [`${where}: is a directory`] }
+          if (!st.isFile()) return { tasks: [], problems: [`${where}: not a regular file (a FIFO, device or socket?)`] }
+          const { size } = st
           if (size > maxBytes) return { tasks: [], problems: [`${where}: ${size} bytes, more than the ${maxBytes} read`] }
           text = await fh.readFile('utf8')
         } finally {
