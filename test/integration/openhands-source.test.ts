@@ -3,6 +3,8 @@
  * conversations API: pages, statuses one to one, the API key, malformed records and answers, a
  * server that fails and comes back.
  */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createOpenHandsClient, OpenHandsError, type OpenHandsConversation } from '../../src/server/sources/openhands/openhands.client.js'
 import { createOpenHandsPoller, nextIntervalMs } from '../../src/server/sources/openhands/openhands.poller.js'
@@ -61,6 +63,29 @@ describe('OpenHands client', () => {
     expect(JSON.stringify(second)).not.toContain('sk-must-not-be-kept')
     expect(await client.get('c2')).toMatchObject({ conversation_id: 'c2', status: 'STARTING' })
     expect(await client.get('nope')).toBeNull()
+  })
+
+  it('stops reading an answer past the size limit, even one without a length that never ends', async () => {
+    // Before, the whole answer was read first: an endless one until the timeout, into memory.
+    const endless = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      const chunk = Buffer.alloc(64 * 1024, 0x20)
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk));
+      }
+      res.on('drain', pump)
+      req.on('close', () => res.destroy())
+      pump()
+    })
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = endless.address() as AddressInfo
+      const client = createOpenHandsClient({ url: `http://127.0.0.1:${port}`, apiKey: 'k', maxBytes: 1024 * 1024, timeoutMs: 60_000 })
+      await expect(client.page(null, 10)).rejects.toThrow('answered more than 1048576 bytes')
+    } finally {
+      endless.closeAllConnections()
+      await new Promise((resolve) => endless.close(resolve))
+    }
   })
 
   it('says why it cannot read: wrong key, down, not JSON, not a result set; skips bad records', async () => {

@@ -86,6 +86,25 @@ export interface OpenHandsClient {
   get(id: string): Promise<OpenHandsConversation | null>
 }
 
+/** The body as UTF-8, or null (and the rest cancelled) once it passes `maxBytes`. */
+async function readAtMost(res: Response, maxBytes: number): Promise<string | null> {
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel()
+      return null
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 export function createOpenHandsClient(options: OpenHandsClientOptions): OpenHandsClient {
   const base = options.url.replace(/\/+$/, '')
   const timeoutMs = options.timeoutMs ?? 10_000
@@ -122,8 +141,9 @@ export function createOpenHandsClient(options: OpenHandsClientOptions): OpenHand
       await res.body?.cancel()
       throw new OpenHandsError(`${base}${pathname} answered ${declared} bytes, more than ${maxBytes}`, res.status)
     }
-    const text = await res.text()
-    if (text.length > maxBytes) throw new OpenHandsError(`${base}${pathname} answered more than ${maxBytes} bytes`, res.status)
+    // Counted as it arrives: an answer without a length (chunked) may not end before the timeout.
+    const text = await readAtMost(res, maxBytes)
+    if (text === null) throw new OpenHandsError(`${base}${pathname} answered more than ${maxBytes} bytes`, res.status)
     try {
       return JSON.parse(text) as unknown
     } catch {
