@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenClawEvent } from '../../core/events.js'
 import type { WatchEventKind, FsWatcher, WatchTarget } from './openclaw-watcher.js'
 import { MAX_LINE_BYTES } from './jsonl-tailer.js'
-import { NOT_REGULAR_REASON } from './regular-file.js'
+import { MAX_STATE_FILE_BYTES, NOT_REGULAR_REASON } from './regular-file.js'
 import { createOpenClawSource, stateDirWatchFilter, type OpenClawSourceOptions } from './openclaw-source.js'
 import {
   copyFixture,
@@ -409,6 +409,21 @@ describe('special files where OpenClaw keeps plain ones', () => {
     expect(mainAttempts.some((a) => a.sessionId === LEGACY_MAIN_SESSION)).toBe(true)
     expect(mainAttempts.some((a) => a.sessionId !== LEGACY_MAIN_SESSION)).toBe(true)
     expect(attemptsOf(rec.events(), 'rl').length).toBeGreaterThan(0)
+  })
+})
+
+describe('state files too large to be real', () => {
+  it('a config or sessions index over 64 MiB is counted and skipped without being read; transcripts still are', async () => {
+    const legacy = copyFixture(LEGACY_HOME)
+    cleanups.push(legacy.cleanup)
+    const index = join(legacy.dir, 'agents', 'main', 'sessions', 'sessions.json')
+    const config = join(legacy.dir, 'openclaw.json')
+    // Sparse: the size is there without the bytes.
+    for (const path of [index, config]) truncateSync(path, MAX_STATE_FILE_BYTES + 1)
+    const rec = await readOnce({ stateDirs: [legacy.dir] })
+    const tooLarge = `file too large (${MAX_STATE_FILE_BYTES + 1} bytes): skipped`
+    expect(new Set(rec.rejected().filter((r) => r.reason === tooLarge).map((r) => r.place))).toEqual(new Set([index, config]))
+    expect(attemptsOf(rec.events(), 'main').some((a) => a.sessionId === LEGACY_MAIN_SESSION)).toBe(true)
   })
 })
 

@@ -11,20 +11,31 @@ import { open } from 'node:fs/promises'
 /** Why such a file is skipped, as the readers report it. */
 export const NOT_REGULAR_REASON = 'not a regular file (a FIFO, device or socket?): skipped'
 
+/** Largest such file read: far above any real config, index or auth state. */
+export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
+
 export class NotRegularFileError extends Error {
-  constructor(readonly path: string) {
-    super(`${path}: ${NOT_REGULAR_REASON}`)
+  constructor(
+    readonly path: string,
+    readonly reason = NOT_REGULAR_REASON,
+  ) {
+    super(`${path}: ${reason}`)
   }
 }
 
 /** O_NONBLOCK where the platform has it: opening a FIFO then returns at once. */
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 
-/** Reads a whole regular file as UTF-8; a FIFO, device or socket throws {@link NotRegularFileError}. */
-export async function readRegularFile(path: string): Promise<string> {
+/**
+ * Reads a whole regular file as UTF-8. A FIFO, device or socket, or a file over `maxBytes`, throws
+ * {@link NotRegularFileError} with the reason to report.
+ */
+export async function readRegularFile(path: string, maxBytes = MAX_STATE_FILE_BYTES): Promise<string> {
   const fh = await open(path, READ_FLAGS)
   try {
-    if (!(await fh.stat()).isFile()) throw new NotRegularFileError(path)
+    const st = await fh.stat()
+    if (!st.isFile()) throw new NotRegularFileError(path)
+    if (st.size > maxBytes) throw new NotRegularFileError(path, `file too large (${st.size} bytes): skipped`)
     return await fh.readFile('utf8')
   } finally {
     await fh.close()
