@@ -27,11 +27,9 @@ async function runCached() {
   }
   // The same wrapper Node puts around a CommonJS file; on the bundle's first line, so line numbers hold.
   const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n})`
-  const script = new vm.Script(source, {
-    filename: bundle,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  })
+  // The bundle has no dynamic import() (the build checks): on Node 20 a script compiled from a
+  // code cache could not load one.
+  const script = new vm.Script(source, { filename: bundle, cachedData })
   const mod = { exports: {} }
   script.runInThisContext()(mod.exports, createRequire(bundle), mod, bundle, path.dirname(bundle))
   if (cachedData === undefined || script.cachedDataRejected) {

@@ -44,6 +44,10 @@ const serverBuild = build({
   external: [...external, '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
   // The sources are ES modules: `import.meta.url` is the bundle's own URL.
   define: { 'import.meta.url': '__swbModuleUrl' },
+  // `import('pg')` becomes a require(): a script compiled from V8's code cache has no loader for
+  // dynamic imports on Node 20 ("A dynamic import callback was not specified"), so the
+  // PostgreSQL store failed to open in every start after the first.
+  supported: { 'dynamic-import': false },
   banner: { js: "const __swbModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 })
 // The parse worker stays an ES module beside it: the pool finds it next to the module that starts it.
@@ -71,6 +75,8 @@ const clientBuild = build({
   metafile: true,
 })
 const [client, { default: ts }] = await Promise.all([clientBuild, import('typescript'), serverBuild, workerBuild])
+const dynamicImport = /\bimport\(\s*["'`]/.exec(readFileSync(path.join(outdir, 'cli', 'main.cjs'), 'utf8'))
+if (dynamicImport) throw new Error(`the server bundle must not use import() (it runs from a code cache): found ${dynamicImport[0]}`)
 const clientSources = Object.keys(client.metafile.inputs)
 const foreign = clientSources.filter((f) => !f.startsWith('src/agent-client/') && f !== 'src/shared/agent-hosts.ts')
 if (foreign.length > 0) throw new Error(`the agent client must stay free of dependencies, but it bundles ${foreign.join(', ')}`)

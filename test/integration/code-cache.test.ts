@@ -7,6 +7,7 @@ import { execFile, spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { removeTempDirs, repoRoot, tempDir, waitFor } from '../helpers/test-server.js'
 
@@ -43,6 +44,72 @@ async function serveUntil(done: () => boolean, what: string): Promise<void> {
   }
 }
 
+const TOKEN = 'tok-code-cache-test'
+const POSTGRES = (process.env.SWB_TEST_DIALECTS ?? '').split(',').map((d) => d.trim()).includes('postgres')
+const PG_URL = process.env.SWB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const createdDatabases: string[] = []
+
+/** A new PostgreSQL database, dropped after the file's tests. */
+async function freshPostgres(): Promise<string> {
+  const client = new pg.Client({ connectionString: PG_URL })
+  try {
+    await client.connect()
+  } catch (err) {
+    throw new Error(`PostgreSQL tests were requested but ${PG_URL} is unreachable (${String(err)}). Start it (e.g. pg_ctlcluster 15 main start) or set SWB_TEST_DATABASE_URL.`)
+  }
+  const name = `swb_code_cache_${process.pid}_${Date.now()}`
+  await client.query(`CREATE DATABASE ${name}`)
+  await client.end()
+  createdDatabases.push(name)
+  const url = new URL(PG_URL)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+afterAll(async () => {
+  if (createdDatabases.length === 0) return
+  const client = new pg.Client({ connectionString: PG_URL })
+  await client.connect()
+  for (const name of createdDatabases.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name}`)
+  await client.end()
+})
+
+/** Serves from the copy (with its code cache) on `data`, or on PostgreSQL when `databaseUrl` is given. */
+async function serveCached(data: string, databaseUrl?: string): Promise<{ url: string; stderr(): string; stop(): Promise<void> }> {
+  const args = ['serve', '--port', '0', '--data-dir', data, '--openclaw-dir', path.join(data, 'none'), '--token', TOKEN, '--log-level', 'warn']
+  if (databaseUrl) args.push('--database-url', databaseUrl)
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'switchboard.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  try {
+    const started = await waitFor(
+      () => {
+        const url = /serving on (http:\/\/\S+)/.exec(out)?.[1]
+        if (url) return { url }
+        return child.exitCode !== null ? { url: null } : undefined
+      },
+      'the server to start',
+      20_000,
+    )
+    const url = started.url
+    if (url === null) throw new Error(`the server exited: ${err}`)
+    return {
+      url,
+      stderr: () => err,
+      stop: async () => {
+        child.kill('SIGTERM')
+        await exited
+      },
+    }
+  } catch (e) {
+    child.kill('SIGKILL')
+    throw new Error(`${String(e)}\n${err}`)
+  }
+}
+
 const cacheText = (): string | null => {
   try {
     return readFileSync(cacheFile, 'latin1')
@@ -67,6 +134,30 @@ describe('the code cache of bin/switchboard.js', () => {
     await serveUntil(() => Date.now() - since > 4_000, 'a few seconds')
     expect(statSync(cacheFile).mtimeMs).toBe(written)
     expect((await version()).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  // On Node 20 a script compiled from a code cache cannot load an `import()`: the bundle had one
+  // for the PostgreSQL driver, so `--database-url` failed on every start but the first.
+  it('opens the store from the cached bundle, twice, keeping what was written: SQLite, and PostgreSQL in the PostgreSQL suite', async () => {
+    await serveUntil(cachedOtherThan(null), 'the code cache to be written')
+    const databaseUrl = POSTGRES ? await freshPostgres() : undefined
+    const data = await tempDir('swb-code-cache-store-')
+    for (const id of ['first-host', 'second-host']) {
+      const server = await serveCached(data, databaseUrl)
+      try {
+        const created = await fetch(`${server.url}/api/v1/agents`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ agent_id: id }),
+        })
+        expect(created.status).toBe(201)
+        const listed = (await (await fetch(`${server.url}/api/v1/agents`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { agents: { agent_id: string }[] }
+        expect(listed.agents.map((a) => a.agent_id).sort()).toEqual(id === 'first-host' ? ['first-host'] : ['first-host', 'second-host'])
+      } finally {
+        await server.stop()
+      }
+      expect(server.stderr()).not.toMatch(/dynamic import|ExperimentalWarning/)
+    }
   })
 
   it('ignores a damaged cache and replaces it', async () => {

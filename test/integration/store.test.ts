@@ -2,7 +2,7 @@
  * The store on every dialect: SQLite always; PostgreSQL when SWB_TEST_DIALECTS names it
  * (CI does: `npm run test:pg`). A requested dialect that can't be reached fails, loudly.
  */
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
@@ -238,6 +238,20 @@ for (const dialect of dialects) {
     })
   })
 }
+
+describe('the database URL', () => {
+  it('anything but postgres:// or postgresql:// stops the start instead of falling back to SQLite', async () => {
+    const dir = await tempDir('swb-store-url-')
+    for (const [url, scheme] of [
+      ['mysql://root@127.0.0.1/switchboard', 'mysql'],
+      ['sqlite:///tmp/x.db', 'sqlite'],
+      ['127.0.0.1:5432/test', 'no scheme'],
+    ]) {
+      await expect(openStore({ dataDir: dir, databaseUrl: url })).rejects.toThrow(`must be postgres:// or postgresql://, not ${scheme}`)
+    }
+    expect(existsSync(join(dir, 'switchboard.db'))).toBe(false)
+  })
+})
 
 describe('the SQLite store file', () => {
   it('a file that is not a database stops the start, naming it and what to do', async () => {

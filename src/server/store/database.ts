@@ -143,7 +143,14 @@ export interface Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Kysely<Database>
   let dialect: Dialect
-  if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+  if (options.databaseUrl && !/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+    // Not a silent fall back to SQLite: the operator asked for another database.
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(options.databaseUrl)?.[1] ?? 'no scheme'
+    throw new Error(
+      `the database URL (--database-url or DATABASE_URL) must be postgres:// or postgresql://, not ${scheme}; leave it unset to use SQLite in the data dir`,
+    )
+  }
+  if (options.databaseUrl) {
     // Loaded only when asked for: most installs never need a PostgreSQL driver in memory.
     const { default: pg } = await import('pg')
     // BIGINT columns hold epoch milliseconds: they fit in a JS number.
