@@ -7,8 +7,8 @@ import { execFile, spawn } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dropPostgresDatabases, freshPostgresDatabase, POSTGRES_REQUESTED } from '../helpers/postgres.js'
 import { removeTempDirs, repoRoot, tempDir, waitFor } from '../helpers/test-server.js'
 
 const run = promisify(execFile)
@@ -45,34 +45,7 @@ async function serveUntil(done: () => boolean, what: string): Promise<void> {
 }
 
 const TOKEN = 'tok-code-cache-test'
-const POSTGRES = (process.env.SWB_TEST_DIALECTS ?? '').split(',').map((d) => d.trim()).includes('postgres')
-const PG_URL = process.env.SWB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const createdDatabases: string[] = []
-
-/** A new PostgreSQL database, dropped after the file's tests. */
-async function freshPostgres(): Promise<string> {
-  const client = new pg.Client({ connectionString: PG_URL })
-  try {
-    await client.connect()
-  } catch (err) {
-    throw new Error(`PostgreSQL tests were requested but ${PG_URL} is unreachable (${String(err)}). Start it (e.g. pg_ctlcluster 15 main start) or set SWB_TEST_DATABASE_URL.`)
-  }
-  const name = `swb_code_cache_${process.pid}_${Date.now()}`
-  await client.query(`CREATE DATABASE ${name}`)
-  await client.end()
-  createdDatabases.push(name)
-  const url = new URL(PG_URL)
-  url.pathname = `/${name}`
-  return url.toString()
-}
-
-afterAll(async () => {
-  if (createdDatabases.length === 0) return
-  const client = new pg.Client({ connectionString: PG_URL })
-  await client.connect()
-  for (const name of createdDatabases.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name}`)
-  await client.end()
-})
+afterAll(dropPostgresDatabases)
 
 /** Serves from the copy (with its code cache) on `data`, or on PostgreSQL when `databaseUrl` is given. */
 async function serveCached(data: string, databaseUrl?: string): Promise<{ url: string; stderr(): string; stop(): Promise<void> }> {
@@ -140,7 +113,7 @@ describe('the code cache of bin/switchboard.js', () => {
   // for the PostgreSQL driver, so `--database-url` failed on every start but the first.
   it('opens the store from the cached bundle, twice, keeping what was written: SQLite, and PostgreSQL in the PostgreSQL suite', async () => {
     await serveUntil(cachedOtherThan(null), 'the code cache to be written')
-    const databaseUrl = POSTGRES ? await freshPostgres() : undefined
+    const databaseUrl = POSTGRES_REQUESTED ? await freshPostgresDatabase('swb_code_cache') : undefined
     const data = await tempDir('swb-code-cache-store-')
     for (const id of ['first-host', 'second-host']) {
       const server = await serveCached(data, databaseUrl)

@@ -5,7 +5,6 @@
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import pg from 'pg'
 import { openStore, type Store } from '../../src/server/store/database.js'
 import { createFleetRepository } from '../../src/server/store/fleet.repository.js'
 import { createHostRepository } from '../../src/server/store/host.repository.js'
@@ -14,46 +13,14 @@ import { createWorkflowsRepository } from '../../src/server/store/workflows.repo
 import { createConversationTasksRepository } from '../../src/server/store/conversation-tasks.repository.js'
 import { createAgentFacts, decodeFacts, encodeFacts } from '../../src/server/core/agent-facts.js'
 import type { ModelSwitchEvent } from '../../src/shared/model-status.js'
+import { dropPostgresDatabases, freshPostgresDatabase, TEST_DIALECTS } from '../helpers/postgres.js'
 import { removeTempDirs, tempDir } from '../helpers/test-server.js'
 
-const dialects = (process.env.SWB_TEST_DIALECTS ?? 'sqlite').split(',').map((d) => d.trim())
-const PG_URL = process.env.SWB_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
 afterAll(removeTempDirs)
-
-let dbCounter = 0
-
-/** A new database per test: migrations see a clean slate every time. */
-async function freshPostgres(): Promise<string> {
-  const name = `swb_test_${process.pid}_${Date.now()}_${++dbCounter}`
-  const client = new pg.Client({ connectionString: PG_URL })
-  try {
-    await client.connect()
-  } catch (err) {
-    throw new Error(
-      `PostgreSQL tests were requested but ${PG_URL} is unreachable (${String(err)}). ` +
-        `Start it (e.g. pg_ctlcluster 15 main start) or set SWB_TEST_DATABASE_URL.`,
-    )
-  }
-  await client.query(`CREATE DATABASE ${name}`)
-  await client.end()
-  created.push(name)
-  const url = new URL(PG_URL)
-  url.pathname = `/${name}`
-  return url.toString()
-}
-
-const created: string[] = []
-afterAll(async () => {
-  if (created.length === 0) return
-  const client = new pg.Client({ connectionString: PG_URL })
-  await client.connect()
-  for (const name of created.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name}`)
-  await client.end()
-})
+afterAll(dropPostgresDatabases)
 
 async function open(dialect: string): Promise<Store> {
-  if (dialect === 'postgres') return openStore({ dataDir: await tempDir(), databaseUrl: await freshPostgres() })
+  if (dialect === 'postgres') return openStore({ dataDir: await tempDir(), databaseUrl: await freshPostgresDatabase() })
   return openStore({ dataDir: await tempDir() })
 }
 
@@ -72,7 +39,7 @@ const sw = (id: string, ts: number): ModelSwitchEvent => ({
   message: 'Rate limit',
 })
 
-for (const dialect of dialects) {
+for (const dialect of TEST_DIALECTS) {
   describe(`store on ${dialect}`, () => {
     it('migrates, saves state with checkpoints in one go, and loads them back', async () => {
       const store = await open(dialect)
