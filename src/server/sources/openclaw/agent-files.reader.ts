@@ -14,7 +14,7 @@ import type { IngestSink } from './ingest-collector.js'
 import { isTailCheckpoint, type JsonlTailer, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
 import { readJsonlRecords, type JsonlRecordsOutput } from './jsonl-records.reader.js'
 import { errorText, isObject } from './record-fields.js'
-import { NotRegularFileError, readRegularFile } from './regular-file.js'
+import { readRegularFile, SkippedFileError } from './regular-file.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import {
   createTranscriptLineFilter,
@@ -135,7 +135,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     try {
       text = await readRegularFile(sessionsIndexPath)
     } catch (err) {
-      if (err instanceof NotRegularFileError) out.reject(sessionsIndexPath, err.reason)
+      if (err instanceof SkippedFileError) out.reject(sessionsIndexPath, err.reason)
       return
     }
     let parsed: ReturnType<typeof parseSessionsIndex>
@@ -294,7 +294,7 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
       text = content
       at = Math.round(st.mtimeMs)
     } catch (err) {
-      if (err instanceof NotRegularFileError) out.reject(authStatePath, err.reason)
+      if (err instanceof SkippedFileError) out.reject(authStatePath, err.reason)
       return
     }
     let profiles: ReturnType<typeof parseUsageStats>

@@ -16,7 +16,7 @@ import type { AgentConversations, AgentConversationsReader, RejectSink } from '.
 import { dbFiles } from './db-files.js'
 import { progressCardTasks } from './durable-tasks.reader.js'
 import { errorText, isObject, num, str, time, type JsonObject } from './record-fields.js'
-import { NOT_REGULAR_REASON, NotRegularFileError } from './regular-file.js'
+import { SkippedFileError } from './regular-file.js'
 import { FITTING_EVENT_JSON, oversized, tooLargeReason, TRANSCRIPT_EVENT_COLUMNS } from './row-limits.js'
 import { createSessionScanner, detachRuns, keepRecentRuns, type SessionScanner, type SessionScanResult } from './session-scan.js'
 
@@ -142,7 +142,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
     try {
       const st = statSync(dbPath)
       // SQLite would wait on a FIFO for a writer, on this thread: only a plain file is opened.
-      if (!st.isFile()) throw new NotRegularFileError(dbPath)
+      if (!st.isFile()) throw new SkippedFileError(dbPath)
       const current = st.ino
       if (db !== null && current === ino) return true
       close()
@@ -155,7 +155,7 @@ export function createConversationsDbReader(options: ConversationsDbReaderOption
       close()
       // A database removed between two looks is no error; anything else is worth a line.
       const code = (err as NodeJS.ErrnoException).code
-      if (err instanceof NotRegularFileError) out.reject(dbPath, NOT_REGULAR_REASON)
+      if (err instanceof SkippedFileError) out.reject(dbPath, err.reason)
       else if (code !== 'ENOENT' && code !== 'ENOTDIR') out.reject(dbPath, `agent database not readable: ${errorText(err)}`)
       return false
     }

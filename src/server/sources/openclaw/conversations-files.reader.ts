@@ -14,7 +14,7 @@ import { emptyTokens, MAX_KEPT_RUNS } from '../../core/conversation-facts.js'
 import type { AgentConversations, AgentConversationsReader, RejectSink } from './agent-conversations.js'
 import type { JsonlTailer, TailCheckpoint } from './jsonl-tailer.js'
 import { errorText, isObject, obj, str, time, type JsonObject } from './record-fields.js'
-import { NotRegularFileError, readRegularFile } from './regular-file.js'
+import { readRegularFile, SkippedFileError } from './regular-file.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import { KEEP_SCANNER_MS } from './conversations-db.reader.js'
 import type { ParsePool } from './parse-pool.js'
@@ -214,7 +214,7 @@ export function createConversationsFilesReader(options: ConversationsFilesReader
     try {
       text = await readRegularFile(indexPath)
     } catch (err) {
-      if (err instanceof NotRegularFileError) out.reject(indexPath, err.reason)
+      if (err instanceof SkippedFileError) out.reject(indexPath, err.reason)
       return null
     }
     let document: unknown

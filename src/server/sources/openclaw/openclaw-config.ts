@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import JSON5 from 'json5'
 import type { ModelChainConfig } from '../../../shared/model-status.js'
 import { errorText, isObject, obj, setOwn, str, type JsonObject } from './record-fields.js'
-import { NotRegularFileError, readRegularFile } from './regular-file.js'
+import { readRegularFile, SkippedFileError } from './regular-file.js'
 
 export interface ConfiguredAgent {
   id: string
@@ -133,7 +133,7 @@ export async function readOpenClawConfig(stateDir: string, home?: string): Promi
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' }
-    if (err instanceof NotRegularFileError) return { kind: 'invalid', place: err.path, reason: err.reason }
+    if (err instanceof SkippedFileError) return { kind: 'invalid', place: err.path, reason: err.reason }
     return { kind: 'invalid', place: join(stateDir, 'openclaw.json'), reason: `unreadable: ${errorText(err)}` }
   }
   return parseOpenClawConfig(text, stateDir, home)

@@ -14,7 +14,8 @@ export const NOT_REGULAR_REASON = 'not a regular file (a FIFO, device or socket?
 /** Largest such file read: far above any real config, index or auth state. */
 export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024
 
-export class NotRegularFileError extends Error {
+/** A file not read, and the reason the readers report for it. */
+export class SkippedFileError extends Error {
   constructor(
     readonly path: string,
     readonly reason = NOT_REGULAR_REASON,
@@ -28,14 +29,14 @@ const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)
 
 /**
  * Reads a whole regular file as UTF-8. A FIFO, device or socket, or a file over `maxBytes`, throws
- * {@link NotRegularFileError} with the reason to report.
+ * {@link SkippedFileError} with the reason to report.
  */
 export async function readRegularFile(path: string, maxBytes = MAX_STATE_FILE_BYTES): Promise<string> {
   const fh = await open(path, READ_FLAGS)
   try {
     const st = await fh.stat()
-    if (!st.isFile()) throw new NotRegularFileError(path)
-    if (st.size > maxBytes) throw new NotRegularFileError(path, `file too large (${st.size} bytes): skipped`)
+    if (!st.isFile()) throw new SkippedFileError(path)
+    if (st.size > maxBytes) throw new SkippedFileError(path, `file too large (${st.size} bytes): skipped`)
     return await fh.readFile('utf8')
   } finally {
     await fh.close()
