@@ -236,6 +236,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       env: options.env,
       parseWorkers: options.parseWorkers ?? Math.min(4, os.availableParallelism()),
       ...(options.parseWorkerThreshold !== undefined ? { parseWorkerThreshold: options.parseWorkerThreshold } : {}),
+      // Its conversations are read from then on too.
+      onStateDirAdded: (stateDir) => conversations.addReader(createConversationsReader({ stateDir, pool: conversationPool })),
     },
   })
   let ready = false

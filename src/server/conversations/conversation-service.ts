@@ -59,6 +59,8 @@ export interface ConversationService {
   scheduleRefresh(): void
   /** Re-reads OpenClaw data now; resolves when it is folded in. */
   refresh(): Promise<void>
+  /** Reads a state dir found after the start from now on (and soon). */
+  addReader(reader: ConversationsReader): void
   /** Replaces what an OpenHands server holds (the poller calls this). */
   setOpenHands(agentId: string, conversations: OpenHandsConversation[]): void
   list(query: ConversationsQuery): { ok: true; page: ConversationsPage } | { ok: false; field: string; reason: string }
@@ -321,6 +323,11 @@ export function createConversationService(options: ConversationServiceOptions): 
     },
 
     refresh,
+
+    addReader(reader) {
+      options.readers.push(reader)
+      if (started) void refresh()
+    },
 
     setOpenHands(agentId, conversations) {
       openhands.set(agentId, new Map(conversations.map((c) => [c.conversation_id, c])))

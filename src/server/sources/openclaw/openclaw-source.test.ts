@@ -385,6 +385,39 @@ describe('incremental reading', () => {
   })
 })
 
+describe('a state dir that appears after the start', () => {
+  it('is found, read, watched and announced; a dir already known is not added twice', async () => {
+    const t = tempDir()
+    cleanups.push(t.cleanup)
+    const early = join(t.dir, 'early')
+    const late = join(t.dir, 'late')
+    cpSync(LEGACY_HOME, early, { recursive: true })
+    const fake = fakeWatcher()
+    const rec = createRecorder()
+    const added: string[] = []
+    const dispose = await createOpenClawSource({
+      stateDirs: [early, late],
+      defaultLogDir: null,
+      watcher: fake.watcher,
+      dbPollMs: 0,
+      discoverEveryMs: 20,
+      onStateDirAdded: (dir) => added.push(dir),
+    }).start(rec.ctx)
+    cleanups.push(dispose)
+    const configured = () => new Set(ofKind(rec.events(), 'agent_configured').map((e) => e.stateDir))
+    expect(configured()).toEqual(new Set([early]))
+
+    // OpenClaw's first start, after Switchboard's.
+    cpSync(CURRENT_HOME, late, { recursive: true })
+    await waitFor(() => configured().has(late), 5000, 'the late state dir to be read')
+    expect(attemptsOf(rec.events(), 'rl').length).toBeGreaterThan(0)
+    await waitFor(() => fake.targets.some((target) => target.path === late), 5000, 'the late state dir to be watched')
+    await new Promise((r) => setTimeout(r, 100))
+    expect(added).toEqual([late])
+    expect(fake.targets.filter((target) => target.path === late)).toHaveLength(1)
+  })
+})
+
 describe('special files where OpenClaw keeps plain ones', () => {
   // Opening a FIFO waits for a writer: before, the first read never finished.
   it.runIf(process.platform !== 'win32')('a FIFO in place of the config, a sessions index, auth state or an agent database is counted and skipped; the rest is read', async () => {

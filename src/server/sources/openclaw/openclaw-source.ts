@@ -54,6 +54,13 @@ export interface OpenClawSourceOptions {
   parseWorkers?: number
   /** Unread bytes of a transcript or log from which it goes to a worker. Default is 1 MiB. */
   parseWorkerThreshold?: number
+  /**
+   * Milliseconds between looks for state dirs that did not exist yet (OpenClaw installed or first
+   * started after Switchboard). Only while watching; 0 disables. Default is 5000.
+   */
+  discoverEveryMs?: number
+  /** Told of each state dir found after the start, once its first read is queued. */
+  onStateDirAdded?: (stateDir: string) => void
 }
 
 export const DEFAULT_LOG_DIR = '/tmp/openclaw'
@@ -99,7 +106,7 @@ export function createOpenClawSource(options: OpenClawSourceOptions): Source {
       return { kind: 'openclaw', locations: [...lookedAt, ...logs] }
     },
     async start(ctx: SourceContext): Promise<Disposer> {
-      return startOpenClaw(options, defaultLogDir, discover().found, ctx)
+      return startOpenClaw(options, defaultLogDir, discover, ctx)
     },
   }
 }
@@ -107,9 +114,10 @@ export function createOpenClawSource(options: OpenClawSourceOptions): Source {
 async function startOpenClaw(
   options: OpenClawSourceOptions,
   defaultLogDir: string | null,
-  stateDirs: string[],
+  discover: () => { found: string[] },
   ctx: SourceContext,
 ): Promise<Disposer> {
+  const stateDirs = discover().found
   const log = ctx.log
   const collector: IngestCollector = createIngestCollector({
     push: (batch) => ctx.push(batch),
@@ -120,7 +128,7 @@ async function startOpenClaw(
   const tailer = createJsonlTailer(options.chunkSize ? { chunkSize: options.chunkSize } : {})
   const parsePool = createParsePool(options.parseWorkers ?? 0)
   if (parsePool) log.debug({ workers: parsePool.size }, 'parsing large transcripts in worker threads')
-  const dirs: StateDirReader[] = stateDirs.map((stateDir) =>
+  const dirReader = (stateDir: string): StateDirReader =>
     createStateDirReader({
       stateDir,
       tailer,
@@ -130,8 +138,8 @@ async function startOpenClaw(
       log,
       ...(options.homeDir ? { homeDir: options.homeDir } : {}),
       now: () => ctx.now(),
-    }),
-  )
+    })
+  const dirs: StateDirReader[] = stateDirs.map(dirReader)
   const logReader = createGatewayLogReader({
     tailer,
     positions: collector.positions,
@@ -314,6 +322,46 @@ async function startOpenClaw(
       }
     }
     watching = startWatching()
+
+    // A state dir that appears later (OpenClaw started for the first time after Switchboard) is
+    // read and watched like the others from then on.
+    const addStateDir = (stateDir: string): void => {
+      const d = dirReader(stateDir)
+      dirs.push(d)
+      log.info({ stateDir }, 'openclaw state dir appeared')
+      void run('new state dir', async () => {
+        await d.scan(collector)
+        collector.flush()
+        await readLogs()
+      })
+      options.onStateDirAdded?.(stateDir)
+      watcher
+        .watch(
+          [{ path: stateDir, depth: 3, accept: stateDirWatchFilter(stateDir) }],
+          (_kind, path) => schedule(path),
+          (err) => log.warn({ err, stateDir }, 'openclaw watch error'),
+        )
+        .then(
+          (dispose) => {
+            if (disposed) return dispose()
+            disposers.push(dispose)
+            // What was written while the watcher started.
+            return run('read after the watcher started', () => d.rescan(collector, handlePending))
+          },
+          (err: unknown) => log.warn({ err, stateDir }, 'openclaw state dir not watched'),
+        )
+        .catch((err: unknown) => log.warn({ err, stateDir }, 'openclaw state dir not watched'))
+    }
+    const discoverEveryMs = options.discoverEveryMs ?? 5000
+    if (discoverEveryMs > 0) {
+      const looking = setInterval(() => {
+        if (disposed) return
+        for (const stateDir of discover().found) if (!dirs.some((d) => d.stateDir === stateDir)) addStateDir(stateDir)
+      }, discoverEveryMs)
+      looking.unref()
+      disposers.push(async () => clearInterval(looking))
+    }
+
     const pollMs = options.dbPollMs ?? 1000
     if (pollMs > 0) {
       let polling = false
