@@ -6,11 +6,10 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
-import v8 from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { fileURLToPath } from 'node:url'
 import pino, { type Logger } from 'pino'
 import { buildApp } from './app.js'
+import { compactHeap } from './compact-heap.js'
 import { createTokenCheck, resolveToken } from './auth/token.js'
 import { createFleetState, type FleetState } from './core/fleet-state.js'
 import { createMetrics } from './http/metrics.js'
@@ -133,29 +132,8 @@ export function packageVersion(): string {
   }
 }
 
-/**
- * The first read parses the whole history once and leaves a heap of garbage that V8 would keep
- * around for a long while; one full collection right after it gives that memory back.
- */
 /** How long after the first save the heap is compacted. */
 const COMPACT_DELAY_MS = 100
-
-function compactAfterFirstRead(): void {
-  try {
-    v8.setFlagsFromString('--expose-gc')
-    const gc = runInNewContext('gc') as (() => void) | undefined
-    // Flags go back as they were: V8's code cache (bin/switchboard.js) is only valid for the flags
-    // it was made with, and it is made after this has run.
-    v8.setFlagsFromString('--no-expose-gc')
-    // The objects the read keeps were allocated among its garbage, on every page of the heap: a
-    // collection that does not move them frees little. This one compacts, then the flag goes back.
-    v8.setFlagsFromString('--compact-on-every-full-gc')
-    gc?.()
-    v8.setFlagsFromString('--no-compact-on-every-full-gc')
-  } catch {
-    // Not available on this runtime: memory is returned as V8 sees fit.
-  }
-}
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.logger ?? pino({ level: options.logLevel ?? 'info' })
@@ -382,7 +360,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const firstSave = new Promise<void>((resolve) => setImmediate(resolve))
       .then(save)
       .then(() => new Promise<void>((resolve) => setTimeout(resolve, COMPACT_DELAY_MS)))
-      .then(compactAfterFirstRead)
+      .then(compactHeap)
     ready = true
     // Views restored from the store were judged at an earlier time: judge them again now.
     setImmediate(() => fleet.tick())
@@ -400,7 +378,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         log.info({ conversations: conversations.size, ms: Math.round(conversations.lastReadMs) }, 'conversations read')
         // That read parsed the whole history a second time: give back the heap it grew, once what
         // the read itself still holds (its results, on their way into the service) is let go.
-        setTimeout(compactAfterFirstRead, 2_000).unref()
+        setTimeout(compactHeap, 2_000).unref()
       },
       (err: unknown) => log.error({ err }, 'reading conversations failed'),
     )
