@@ -3,7 +3,6 @@
  * sets with the OpenClaw writer, runs the built server against them on 127.0.0.1, prints a table
  * with targets, and writes bench/results/latest.json.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +14,7 @@ import { runStatusesBench } from './model-statuses.bench.js'
 import { runPingsBench } from './pings.bench.js'
 import { runExecutionsBench } from './executions.bench.js'
 import { checkTargets, renderReport, type BenchResults } from './report.js'
-import { REPO_ROOT, serverIsBuilt } from './server.process.js'
+import { buildServer, REPO_ROOT } from './server.process.js'
 
 const log = (m: string): void => {
   process.stdout.write(`${m}\n`)
@@ -61,13 +60,6 @@ function dataset(spec: DatasetSpec, o: BenchOptions): Dataset {
   return d
 }
 
-/** Always rebuilt (esbuild takes a second or two): a stale bundle would measure old code. */
-function ensureServerBuilt(): void {
-  log('building the server bundle…')
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-server.js')], { cwd: REPO_ROOT, stdio: 'inherit' })
-  if (r.status !== 0 || !serverIsBuilt()) throw new Error('the server does not build; see the errors above')
-}
-
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     log(USAGE)
@@ -91,7 +83,7 @@ async function main(): Promise<number> {
     if (wants('statuses')) dataset(statusesSpec(options), options)
     return 0
   }
-  ensureServerBuilt()
+  buildServer(log)
 
   if (wants('ingest')) {
     log('\n[ingest] cold start, then restart on the same data dir')

@@ -2,7 +2,7 @@
  * The Switchboard server as a child process on 127.0.0.1: start, wait until it has read
  * everything, measure its memory, stop it.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createWriteStream, existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -61,6 +61,13 @@ export async function freePort(): Promise<number> {
 
 export function serverIsBuilt(): boolean {
   return existsSync(SERVER_ENTRY)
+}
+
+/** Always rebuilt (esbuild takes a second or two): a stale bundle would measure old code. */
+export function buildServer(log: (m: string) => void): void {
+  log('building the server bundle…')
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build-server.js')], { cwd: REPO_ROOT, stdio: 'inherit' })
+  if (r.status !== 0 || !serverIsBuilt()) throw new Error('the server does not build; see the errors above')
 }
 
 export function readMemory(pid: number): { rssMb: number; hwmMb: number } | null {
