@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import type { CreateHostAgentResponse } from '../src/shared/agent-hosts.js'
+import { pingBody, type Request } from './pings.bench.js'
 import { buildServer, freePort, REPO_ROOT, SERVER_BIN } from './server.process.js'
 
 interface Counted {
@@ -23,10 +24,7 @@ interface Counted {
   requestPerPing: number
   /** Instructions per ping on every thread (V8's compiler and collector threads too). */
   allPerPing: number
-  seconds: number
 }
-
-type Request = { method: string; path: string; headers: Record<string, string>; body: string }
 
 const log = (m: string): void => void process.stderr.write(`${m}\n`)
 
@@ -51,16 +49,6 @@ async function waitForHttp(url: string, proc: ChildProcess): Promise<void> {
     }
   }
   throw new Error(`${url} did not answer within 5 minutes`)
-}
-
-function pingBody(i: number): string {
-  return JSON.stringify({
-    status: i % 3 === 0 ? 'idle' : 'busy',
-    cpu_usage: (i * 37) % 100,
-    memory_usage: (i * 53) % 100,
-    running_tasks: i % 3 === 0 ? [] : [{ task_id: i, task_type: 'plan', workspace_id: `ws-${i % 17}`, started_at: new Date().toISOString() }],
-    interval_sec: 10,
-  })
 }
 
 async function fire(url: string, requests: Request[], amount: number): Promise<void> {
@@ -114,9 +102,7 @@ async function measure(which: 'switchboard' | 'bare', hosts: number, warm: numbe
     }
     log(`  ${which}: counting ${count} pings…`)
     control('--instr=on')
-    const t0 = Date.now()
     await fire(base, requests, count)
-    const seconds = (Date.now() - t0) / 1000
     control('--dump')
     control('--instr=off')
     // One file per thread for the dump: `callgrind.out.1-01` is the main thread.
@@ -132,7 +118,6 @@ async function measure(which: 'switchboard' | 'bare', hosts: number, warm: numbe
       mainPerPing: main.ir / count,
       requestPerPing: Number(streamIo[1]!.replaceAll(',', '')) / count,
       allPerPing: perThread.reduce((sum, t) => sum + t.ir, 0) / count,
-      seconds,
     }
   } finally {
     proc.kill('SIGKILL')

@@ -37,7 +37,19 @@ export interface PingsResult {
   delivered: { clientsOpen: number; messages: number; updates: number; megabytes: number; updatesPerSec: number } | null
 }
 
-type Request = { method: string; path: string; headers: Record<string, string>; body: string }
+/** The heartbeat host number `i` sends: a third idle, the rest busy with a task of up to ten minutes. */
+export function pingBody(i: number): string {
+  const started = new Date(Date.now() - (i % 600) * 1000).toISOString()
+  return JSON.stringify({
+    status: i % 3 === 0 ? 'idle' : 'busy',
+    cpu_usage: (i * 37) % 100,
+    memory_usage: (i * 53) % 100,
+    running_tasks: i % 3 === 0 ? [] : [{ task_id: i, task_type: 'plan', workspace_id: `ws-${i % 17}`, started_at: started }],
+    interval_sec: 10,
+  })
+}
+
+export type Request = { method: string; path: string; headers: Record<string, string>; body: string }
 
 async function load(url: string, requests: Request[], params: PingsParams): Promise<PingLoad> {
   // Each run, Switchboard's and the bare route's alike, starts with a short warm-up that is not
@@ -126,18 +138,11 @@ export async function runPingsBench(params: PingsParams, log: (m: string) => voi
         })
         if (res.status !== 201) throw new Error(`registering ${agentId}: HTTP ${res.status}`)
         const { credential } = (await res.json()) as CreateHostAgentResponse
-        const started = new Date(Date.now() - (i % 600) * 1000).toISOString()
         requests.push({
           method: 'POST',
           path: `/api/v1/agents/${agentId}/ping`,
           headers: { 'content-type': 'application/json', 'x-app-key': credential.app_key, 'x-app-secret': credential.app_secret },
-          body: JSON.stringify({
-            status: i % 3 === 0 ? 'idle' : 'busy',
-            cpu_usage: (i * 37) % 100,
-            memory_usage: (i * 53) % 100,
-            running_tasks: i % 3 === 0 ? [] : [{ task_id: i, task_type: 'plan', workspace_id: `ws-${i % 17}`, started_at: started }],
-            interval_sec: 10,
-          }),
+          body: pingBody(i),
         })
       }
       await new Promise((r) => setTimeout(r, 1500))
