@@ -187,6 +187,51 @@ describe('host state', () => {
     expect(points.at(-1)![1]).toBe(799 % 100)
   })
 
+  it('hands over the times to save once each: last ping per agent, last use per key, none for removed agents or revoked keys', async () => {
+    const { hosts, advance } = setup()
+    const created = { a: (await hosts.create({ agent_id: 'a' }))!, b: (await hosts.create({ agent_id: 'b' }))!, c: (await hosts.create({ agent_id: 'c' }))! }
+    for (const [id, { credential }] of Object.entries(created)) {
+      expect(hosts.authenticate(id, credential.app_key, credential.app_secret, 'ip')).toEqual({ ok: true })
+      hosts.ping(id, ping(10))
+    }
+    advance(500)
+    const a = created.a.credential
+    expect(hosts.authenticate('a', a.app_key, a.app_secret, 'ip')).toEqual({ ok: true })
+    hosts.ping('a', ping(11))
+    expect(await hosts.revokeCredential('b', created.b.credential.app_key)).toBe(true)
+    expect(await hosts.remove('c')).toBe(true)
+    const { seen, used } = hosts.drainTimes()
+    expect([...seen]).toEqual([
+      ['a', T0 + 500],
+      ['b', T0],
+    ])
+    expect([...used]).toEqual([[a.app_key, T0 + 500]])
+    expect(hosts.drainTimes()).toEqual({ seen: new Map(), used: new Map() })
+    hosts.ping('b', ping(12))
+    expect([...hosts.drainTimes().seen]).toEqual([['b', T0 + 500]])
+  })
+
+  it('a removed agent is gone for the ping that follows its check, and one registered again under its id starts afresh', async () => {
+    const { hosts, got, advance } = setup()
+    const { credential } = (await hosts.create({ agent_id: 'a', pool_id: 'p' }))!
+    expect(hosts.authenticate('a', credential.app_key, credential.app_secret, 'ip')).toEqual({ ok: true })
+    hosts.ping('a', ping(10))
+    expect(await hosts.remove('a')).toBe(true)
+    got.length = 0
+    expect(hosts.admit('a')).toBe(0)
+    hosts.ping('a', ping(20))
+    advance(2000)
+    expect(got.filter((m) => m.type === 'metrics_update')).toEqual([])
+    expect(hosts.get('a')).toBeNull()
+    await hosts.create({ agent_id: 'a', pool_id: 'p' })
+    expect(hosts.get('a')).toMatchObject({ online: false, last_seen_at: null })
+    expect(hosts.history('a')).toEqual([])
+    hosts.ping('a', ping(30))
+    advance(1000)
+    expect(got.filter((m) => m.type === 'metrics_update').map((m) => (m.data.metrics as { cpu_usage: number }).cpu_usage)).toEqual([30])
+    expect(hosts.history('a').map((p) => p[1])).toEqual([30])
+  })
+
   it('moving an agent to another pool tells both pools', async () => {
     const { hosts, got, advance } = setup()
     await hosts.create({ agent_id: 'a', pool_id: 'p' })

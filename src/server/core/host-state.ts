@@ -63,8 +63,28 @@ export type AuthResult =
   | { ok: true }
   | { ok: false; code: ErrorCode; retryAfterSec?: number; result: 'unauthorized' | 'forbidden' | 'rate_limited' }
 
+/**
+ * Everything the hub keeps about one registered agent, in one record: a ping finds it with one
+ * lookup (by its app key) instead of one per map, and marks it for saving and pushing with flags
+ * and lists instead of map writes. At thousands of pings a second, lookups in maps of a thousand
+ * string keys were the largest share of a ping's own cost (see docs/benchmarks.md).
+ */
 interface Registered extends StoredHostAgent {
   credentials: Map<string, StoredCredential>
+  /** Latest metrics; null before the first ping and once they are cleaned up. */
+  live: Live | null
+  /** The last hour at heartbeat resolution; null when nothing is left in it. */
+  history: History | null
+  /** Flood control; null until the first ping and once idle long enough to be full again. */
+  bucket: Bucket | null
+  /** When the pending push may go out; 0 when none is pending. */
+  pushDue: number
+  /** Whether the record is in the list of pending pushes (it may be there with none pending). */
+  queued: boolean
+  /** Whether `last_seen_at` changed since the last `drainTimes`. */
+  seenDirty: boolean
+  /** Set once the agent is deleted: lists it is still in skip it. */
+  removed: boolean
 }
 
 /**
@@ -81,7 +101,24 @@ const registered = (s: StoredHostAgent): Registered => ({
   created_at: s.created_at,
   last_seen_at: s.last_seen_at,
   credentials: new Map(),
+  live: null,
+  history: null,
+  bucket: null,
+  pushDue: 0,
+  queued: false,
+  seenDirty: false,
+  removed: false,
 })
+
+/** An app key's entry: its agent's record and the hash its secret must match. */
+interface KeyEntry {
+  host: Registered
+  credential: StoredCredential
+  /** The stored hash, lower-cased once. */
+  hash: string
+  /** Whether `credential.last_used_at` changed since the last `drainTimes`. */
+  usedDirty: boolean
+}
 
 interface Live {
   metrics: AgentMetrics
@@ -186,21 +223,27 @@ export function createHostState(options: HostStateOptions): HostState {
   const authBurst = options.authFailureBurst ?? 20
 
   const agents = new Map<string, Registered>()
-  const keys = new Map<string, { agentId: string; hash: string }>()
-  const live = new Map<string, Live>()
-  const histories = new Map<string, History>()
-  const pingBuckets = new Map<string, Bucket>()
+  const keys = new Map<string, KeyEntry>()
   const authFailures = new Map<string, Bucket>()
-  const seenDirty = new Map<string, number>()
-  const usedDirty = new Map<string, number>()
-  /** Agents with an update not yet pushed, and when it may go. */
-  const pending = new Map<string, number>()
+  /** Records with `seenDirty` set, and key entries with `usedDirty` set. */
+  let seenList: Registered[] = []
+  let usedList: KeyEntry[] = []
+  /** Records that may have a push pending (`queued`), in the order they were queued. */
+  let pendingList: Registered[] = []
+  // The agent a request authenticated as, so the flood check and the ping that follow at once
+  // do not look it up again. A request's id is one string object, so the check is a pointer test.
+  let lastId: string | null = null
+  let lastHost: Registered | null = null
+  const host = (agentId: string): Registered | undefined => {
+    if (agentId === lastId) return lastHost!
+    return agents.get(agentId)
+  }
   let cancelFlush: (() => void) | null = null
   let flushAt = Infinity
   let online = 0
 
   const view = (a: Registered): HostAgent => {
-    const l = live.get(a.agent_id)
+    const l = a.live
     return {
       agent_id: a.agent_id,
       agent_name: a.agent_name,
@@ -208,7 +251,7 @@ export function createHostState(options: HostStateOptions): HostState {
       tags: a.tags,
       created_at: a.created_at,
       last_seen_at: a.last_seen_at,
-      online: l !== undefined && !l.offline,
+      online: l !== null && !l.offline,
       credentials: [...a.credentials.values()].map((c) => ({ app_key: c.app_key, created_at: c.created_at, last_used_at: c.last_used_at })),
     }
   }
@@ -225,7 +268,20 @@ export function createHostState(options: HostStateOptions): HostState {
 
   const indexCredential = (a: Registered, c: StoredCredential): void => {
     a.credentials.set(c.app_key, c)
-    keys.set(c.app_key, { agentId: a.agent_id, hash: c.secret_sha256.toLowerCase() })
+    keys.set(c.app_key, { host: a, credential: c, hash: c.secret_sha256.toLowerCase(), usedDirty: false })
+  }
+
+  const dropCredential = (a: Registered, appKey: string): void => {
+    a.credentials.delete(appKey)
+    keys.delete(appKey)
+  }
+
+  const queuePush = (a: Registered, due: number): void => {
+    a.pushDue = due
+    if (!a.queued) {
+      a.queued = true
+      pendingList.push(a)
+    }
   }
 
   const publishAgent = (a: Registered): void => {
@@ -246,8 +302,8 @@ export function createHostState(options: HostStateOptions): HostState {
     )
   }
 
-  const recordHistory = (agentId: string, t: number, m: AgentMetrics): void => {
-    let h = histories.get(agentId)
+  const recordHistory = (a: Registered, t: number, m: AgentMetrics): void => {
+    let h = a.history
     if (!h) {
       h = {
         at: new Float64Array(HISTORY_SLOTS),
@@ -256,7 +312,7 @@ export function createHostState(options: HostStateOptions): HostState {
         tasks: new Uint16Array(HISTORY_SLOTS),
         newest: 0,
       }
-      histories.set(agentId, h)
+      a.history = h
     }
     const i = slotOf(t) % HISTORY_SLOTS
     h.at[i] = t
@@ -272,28 +328,28 @@ export function createHostState(options: HostStateOptions): HostState {
     online += isOnline ? 1 : -1
   }
 
-  const markOffline = (agentId: string, l: Live): void => {
+  const markOffline = (a: Registered, l: Live): void => {
     setOnline(l, false)
-    pending.delete(agentId)
+    a.pushDue = 0
     l.metrics = { ...l.metrics, status: 'offline' }
     hub.publish('agent_offline', poolTopic(l.metrics.pool_id), {
       pool_id: l.metrics.pool_id,
-      metrics: { agent_id: agentId, status: 'offline', last_update_time: iso(l.lastSeenAt) },
+      metrics: { agent_id: a.agent_id, status: 'offline', last_update_time: iso(l.lastSeenAt) },
     })
   }
 
-  const forget = (agentId: string): void => {
-    const l = live.get(agentId)
+  const forget = (a: Registered): void => {
+    const l = a.live
     if (l && !l.offline) online--
-    live.delete(agentId)
-    pending.delete(agentId)
-    pingBuckets.delete(agentId)
+    a.live = null
+    a.pushDue = 0
+    a.bucket = null
   }
 
   const state: HostState = {
     authenticate(agentId, appKey, appSecret, clientAddress) {
       const t = now()
-      const failures = authFailures.get(clientAddress)
+      const failures = authFailures.size > 0 ? authFailures.get(clientAddress) : undefined
       if (failures) {
         const wait = takeToken({ ...failures }, t, 1, authBurst)
         if (wait > 0) return { ok: false, code: 'SWB_RATE_LIMITED', retryAfterSec: wait, result: 'rate_limited' }
@@ -305,30 +361,35 @@ export function createHostState(options: HostStateOptions): HostState {
         return { ok: false, code, result }
       }
       if (!appKey || !appSecret) return failed('SWB_HOST_AUTH_MISSING', 'unauthorized')
-      const cred = keys.get(appKey)
-      if (!cred || appSecret.length > 256 || !sameDigest(cred.hash, sha256Hex(appSecret))) return failed('SWB_HOST_AUTH_INVALID', 'unauthorized')
-      if (cred.agentId !== agentId) return failed('SWB_HOST_AUTH_FORBIDDEN', 'forbidden')
-      const c = agents.get(agentId)?.credentials.get(appKey)
-      if (c) {
-        c.last_used_at = t
-        usedDirty.set(appKey, t)
+      const entry = keys.get(appKey)
+      if (!entry || appSecret.length > 256 || !sameDigest(entry.hash, sha256Hex(appSecret))) return failed('SWB_HOST_AUTH_INVALID', 'unauthorized')
+      if (entry.host.agent_id !== agentId) return failed('SWB_HOST_AUTH_FORBIDDEN', 'forbidden')
+      entry.credential.last_used_at = t
+      if (!entry.usedDirty) {
+        entry.usedDirty = true
+        usedList.push(entry)
       }
+      lastId = agentId
+      lastHost = entry.host
       return { ok: true }
     },
 
     admit(agentId) {
+      const a = host(agentId)
+      if (!a) return 0
       const t = now()
-      let b = pingBuckets.get(agentId)
-      if (!b) pingBuckets.set(agentId, (b = { tokens: pingBurst, at: t }))
+      let b = a.bucket
+      if (!b) a.bucket = b = { tokens: pingBurst, at: t }
       return takeToken(b, t, pingRate, pingBurst)
     },
 
     ping(agentId, body) {
-      const a = agents.get(agentId)
+      const a = host(agentId)
       if (!a) return { offlineAfterSec: offlineAfterMs(rule, body.interval_sec) / 1000 }
       const t = now()
       const metrics: AgentMetrics = {
-        agent_id: agentId,
+        // The record's own id: the request's copy would be kept alive until the next ping.
+        agent_id: a.agent_id,
         agent_name: a.agent_name,
         cpu_usage: body.cpu_usage,
         memory_usage: body.memory_usage,
@@ -339,22 +400,22 @@ export function createHostState(options: HostStateOptions): HostState {
         tags: a.tags,
       }
       const after = offlineAfterMs(rule, body.interval_sec)
-      let l = live.get(agentId)
-      const wasOnline = l !== undefined && !l.offline
-      if (!l) {
-        l = { metrics, lastSeenAt: t, offlineAfterMs: after, offline: true, lastPushedAt: -Infinity }
-        live.set(agentId, l)
-      }
+      let l = a.live
+      const wasOnline = l !== null && !l.offline
+      if (!l) a.live = l = { metrics, lastSeenAt: t, offlineAfterMs: after, offline: true, lastPushedAt: -Infinity }
       l.metrics = metrics
       l.lastSeenAt = t
       l.offlineAfterMs = after
       a.last_seen_at = t
-      seenDirty.set(agentId, t)
-      recordHistory(agentId, t, metrics)
+      if (!a.seenDirty) {
+        a.seenDirty = true
+        seenList.push(a)
+      }
+      recordHistory(a, t, metrics)
       if (body.status === 'offline') {
         // An agent saying goodbye is offline now, not in three intervals.
         setOnline(l, true)
-        markOffline(agentId, l)
+        markOffline(a, l)
         publishAgent(a)
       } else {
         setOnline(l, true)
@@ -362,9 +423,8 @@ export function createHostState(options: HostStateOptions): HostState {
         // Updates wait for the next tick of a shared grid, so those of one moment go out as one
         // batch instead of one write per agent per dashboard; a host is pushed at most once per
         // `minPushMs`.
-        const due = Math.ceil(Math.max(t, l.lastPushedAt + minPushMs) / pushGridMs) * pushGridMs
-        if (!pending.has(agentId)) pending.set(agentId, due)
-        scheduleFlush(due)
+        if (a.pushDue === 0) queuePush(a, Math.ceil(Math.max(t, l.lastPushedAt + minPushMs) / pushGridMs) * pushGridMs)
+        scheduleFlush(a.pushDue)
       }
       return { offlineAfterSec: after / 1000 }
     },
@@ -373,13 +433,22 @@ export function createHostState(options: HostStateOptions): HostState {
       const t = now()
       const byPool = new Map<string, BatchItem[]>()
       let next = Infinity
-      for (const [agentId, due] of pending) {
-        if (due > t) {
-          next = Math.min(next, due)
+      const queued = pendingList
+      pendingList = []
+      for (const a of queued) {
+        const due = a.pushDue
+        if (due === 0 || a.removed) {
+          a.queued = false
           continue
         }
-        pending.delete(agentId)
-        const l = live.get(agentId)
+        if (due > t) {
+          next = Math.min(next, due)
+          pendingList.push(a)
+          continue
+        }
+        a.pushDue = 0
+        a.queued = false
+        const l = a.live
         if (!l || l.offline) continue
         l.lastPushedAt = t
         const pool = l.metrics.pool_id
@@ -393,17 +462,19 @@ export function createHostState(options: HostStateOptions): HostState {
 
     sweep() {
       const t = now()
-      for (const [agentId, l] of live) {
-        if (!l.offline && isOffline(l.lastSeenAt, l.offlineAfterMs, t)) {
-          markOffline(agentId, l)
-          const a = agents.get(agentId)
-          if (a) publishAgent(a)
+      for (const a of agents.values()) {
+        const l = a.live
+        if (l) {
+          if (!l.offline && isOffline(l.lastSeenAt, l.offlineAfterMs, t)) {
+            markOffline(a, l)
+            publishAgent(a)
+          }
+          if (isStale(l.lastSeenAt, t, ttlMs)) forget(a)
         }
-        if (isStale(l.lastSeenAt, t, ttlMs)) forget(agentId)
+        if (a.history && t - a.history.newest > HISTORY_SLOTS * HISTORY_SLOT_MS) a.history = null
+        if (a.bucket && !a.live && t - a.bucket.at > (pingBurst / pingRate) * 1000) a.bucket = null
       }
-      for (const [agentId, h] of histories) if (t - h.newest > HISTORY_SLOTS * HISTORY_SLOT_MS) histories.delete(agentId)
       for (const [address, b] of authFailures) if (t - b.at > authBurst * 1000) authFailures.delete(address)
-      for (const [agentId, b] of pingBuckets) if (t - b.at > (pingBurst / pingRate) * 1000 && !live.has(agentId)) pingBuckets.delete(agentId)
     },
 
     list() {
@@ -438,24 +509,26 @@ export function createHostState(options: HostStateOptions): HostState {
       const a = agents.get(agentId)
       if (!a) return null
       const next: StoredHostAgent = {
-        ...a,
+        agent_id: a.agent_id,
         agent_name: input.agent_name ?? a.agent_name,
         pool_id: input.pool_id ?? a.pool_id,
         tags: input.tags ?? a.tags,
+        created_at: a.created_at,
+        last_seen_at: a.last_seen_at,
       }
       await repository.updateAgent(next)
       const oldPool = a.pool_id
       a.agent_name = next.agent_name
       a.pool_id = next.pool_id
       a.tags = next.tags
-      const l = live.get(agentId)
+      const l = a.live
       if (l) l.metrics = { ...l.metrics, agent_name: a.agent_name, pool_id: a.pool_id, tags: a.tags }
       if (oldPool !== a.pool_id) {
         hub.publish('host_agent_removed', poolTopic(oldPool), { agent_id: agentId, pool_id: oldPool, timestamp: now() })
       }
       publishAgent(a)
       if (l && !l.offline) {
-        pending.set(agentId, now())
+        queuePush(a, now())
         scheduleFlush(now())
       }
       return view(a)
@@ -467,9 +540,9 @@ export function createHostState(options: HostStateOptions): HostState {
       await repository.deleteAgent(agentId)
       agents.delete(agentId)
       for (const key of a.credentials.keys()) keys.delete(key)
-      forget(agentId)
-      histories.delete(agentId)
-      seenDirty.delete(agentId)
+      forget(a)
+      a.removed = true
+      if (lastHost === a) lastId = lastHost = null
       hub.publish('host_agent_removed', poolTopic(a.pool_id), { agent_id: agentId, pool_id: a.pool_id, timestamp: now() })
       return true
     },
@@ -489,9 +562,7 @@ export function createHostState(options: HostStateOptions): HostState {
       if (!a || !a.credentials.has(appKey)) return null
       const { stored, issued } = issue(agentId)
       await repository.insertCredential(stored, appKey)
-      a.credentials.delete(appKey)
-      keys.delete(appKey)
-      usedDirty.delete(appKey)
+      dropCredential(a, appKey)
       indexCredential(a, stored)
       publishAgent(a)
       return issued
@@ -501,9 +572,7 @@ export function createHostState(options: HostStateOptions): HostState {
       const a = agents.get(agentId)
       if (!a || !a.credentials.has(appKey)) return false
       await repository.deleteCredential(appKey)
-      a.credentials.delete(appKey)
-      keys.delete(appKey)
-      usedDirty.delete(appKey)
+      dropCredential(a, appKey)
       publishAgent(a)
       return true
     },
@@ -517,7 +586,7 @@ export function createHostState(options: HostStateOptions): HostState {
           byPool.set(a.pool_id, p)
         }
         p.agents++
-        const l = live.get(a.agent_id)
+        const l = a.live
         if (l && !l.offline) {
           p.online++
           p.running_tasks += l.metrics.running_tasks.length
@@ -544,14 +613,14 @@ export function createHostState(options: HostStateOptions): HostState {
       const metrics: AgentMetrics[] = []
       for (const a of agents.values()) {
         if (a.pool_id !== poolId) continue
-        const l = live.get(a.agent_id)
+        const l = a.live
         if (l) metrics.push(l.metrics)
       }
       return { pool_id: poolId, metrics }
     },
 
     history(agentId) {
-      const h = histories.get(agentId)
+      const h = agents.get(agentId)?.history
       if (!h) return []
       const from = now() - HISTORY_SLOTS * HISTORY_SLOT_MS
       const points: MetricsPoint[] = []
@@ -567,10 +636,19 @@ export function createHostState(options: HostStateOptions): HostState {
     },
 
     drainTimes() {
-      const seen = new Map(seenDirty)
-      const used = new Map(usedDirty)
-      seenDirty.clear()
-      usedDirty.clear()
+      const seen = new Map<string, number>()
+      const used = new Map<string, number>()
+      for (const a of seenList) {
+        a.seenDirty = false
+        if (!a.removed && a.last_seen_at !== null) seen.set(a.agent_id, a.last_seen_at)
+      }
+      for (const e of usedList) {
+        e.usedDirty = false
+        // A key revoked since it was used has no row left to update.
+        if (keys.get(e.credential.app_key) === e && e.credential.last_used_at !== null) used.set(e.credential.app_key, e.credential.last_used_at)
+      }
+      seenList = []
+      usedList = []
       return { seen, used }
     },
 
