@@ -653,6 +653,7 @@ export function createHostState(options: HostStateOptions): HostState {
     },
 
     restore(data) {
+      lastId = lastHost = null
       for (const s of data.agents) agents.set(s.agent_id, registered(s))
       for (const c of data.credentials) {
         const a = agents.get(c.agent_id)
