@@ -64,7 +64,7 @@ export type AuthResult =
   | { ok: false; code: ErrorCode; retryAfterSec?: number; result: 'unauthorized' | 'forbidden' | 'rate_limited' }
 
 /**
- * Everything the hub keeps about one registered agent, in one record: a ping finds it with one
+ * Everything kept about one registered agent, in one record: a ping finds it with one
  * lookup (by its app key) instead of one per map, and marks it for saving and pushing with flags
  * and lists instead of map writes. At thousands of pings a second, lookups in maps of a thousand
  * string keys were the largest share of a ping's own cost (see docs/benchmarks.md).
