@@ -34,6 +34,7 @@ import {
   type Bucket,
   type OfflineRule,
 } from './host-status.rules.js'
+import { isoTime } from './iso-time.js'
 
 export interface HostStateOptions {
   hub: Hub
@@ -193,16 +194,6 @@ const sameDigest = (a: string, b: string): boolean => {
 }
 const newKey = (): string => `swb_ak_${randomBytes(12).toString('base64url')}`
 const newSecret = (): string => `swb_sk_${randomBytes(32).toString('base64url')}`
-let isoAt = NaN
-let isoText = ''
-/** ISO time of `t`; pings arriving in the same millisecond share one string. */
-const iso = (t: number): string => {
-  if (t !== isoAt) {
-    isoAt = t
-    isoText = new Date(t).toISOString()
-  }
-  return isoText
-}
 
 export function createHostState(options: HostStateOptions): HostState {
   const { hub, repository } = options
@@ -334,7 +325,7 @@ export function createHostState(options: HostStateOptions): HostState {
     l.metrics = { ...l.metrics, status: 'offline' }
     hub.publish('agent_offline', poolTopic(l.metrics.pool_id), {
       pool_id: l.metrics.pool_id,
-      metrics: { agent_id: a.agent_id, status: 'offline', last_update_time: iso(l.lastSeenAt) },
+      metrics: { agent_id: a.agent_id, status: 'offline', last_update_time: isoTime(l.lastSeenAt) },
     })
   }
 
@@ -394,7 +385,7 @@ export function createHostState(options: HostStateOptions): HostState {
         cpu_usage: body.cpu_usage,
         memory_usage: body.memory_usage,
         running_tasks: body.running_tasks,
-        last_update_time: iso(t),
+        last_update_time: isoTime(t),
         status: body.status,
         pool_id: a.pool_id,
         tags: a.tags,
