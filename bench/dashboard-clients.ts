@@ -3,7 +3,7 @@
  * seed path `/ws/agent-pools/{pool}/metrics`, half on `/ws` subscribed to `pool:<id>`.
  * Usage: node --import tsx bench/dashboard-clients.ts <baseUrl> <token> <clients> <pool>…
  * Prints `connected <n>` when all are open; on a `report` line on stdin prints one JSON line of
- * counts; exits on `exit`.
+ * counts, on a `cpu` line the CPU seconds this process has used; exits on `exit`.
  */
 import { createInterface } from 'node:readline'
 import WebSocket from 'ws'
@@ -47,7 +47,10 @@ process.stdout.write(`connected ${sockets.length}\n`)
 
 const rl = createInterface({ input: process.stdin })
 rl.on('line', (line) => {
-  if (line === 'report') {
+  if (line === 'cpu') {
+    const { user, system } = process.cpuUsage()
+    process.stdout.write(`${JSON.stringify({ cpuSec: (user + system) / 1e6 })}\n`)
+  } else if (line === 'report') {
     process.stdout.write(`${JSON.stringify({ clients: sockets.length, open: sockets.filter((s) => s.readyState === WebSocket.OPEN).length, closed, messages, updates, bytes })}\n`)
   } else if (line === 'exit') {
     for (const s of sockets) s.terminate()

@@ -11,7 +11,7 @@ import autocannon from 'autocannon'
 import type { CreateHostAgentResponse } from '../src/shared/agent-hosts.js'
 import type { PingsParams } from './bench-options.js'
 import { BENCH_ROOT } from './dataset.generator.js'
-import { REPO_ROOT, startServer } from './server.process.js'
+import { readCpu, REPO_ROOT, startServer } from './server.process.js'
 
 export interface PingLoad {
   p50: number
@@ -21,6 +21,12 @@ export interface PingLoad {
   requests: number
   non2xx: number
   errors: number
+  /**
+   * Share of one core each process used during the run (warm-up included), all on this machine:
+   * the server's main thread and all its threads, the load generator (this process), and the
+   * dashboard clients' process when they are connected. Null where `/proc` cannot be read.
+   */
+  cpu: { serverMain: number; serverAll: number; loadGenerator: number; dashboards: number | null } | null
 }
 
 export interface PingsResult {
@@ -51,7 +57,22 @@ export function pingBody(i: number): string {
 
 export type Request = { method: string; path: string; headers: Record<string, string>; body: string }
 
-async function load(url: string, requests: Request[], params: PingsParams): Promise<PingLoad> {
+/** CPU seconds the dashboard clients' process has used, as it reports them. */
+async function clientsCpuSec(clients: { ask(line: string): Promise<string> }): Promise<number> {
+  return (JSON.parse(await clients.ask('cpu')) as { cpuSec: number }).cpuSec
+}
+
+async function load(
+  url: string,
+  requests: Request[],
+  params: PingsParams,
+  serverPid: number,
+  clients: { ask(line: string): Promise<string> } | null,
+): Promise<PingLoad> {
+  const serverBefore = readCpu(serverPid)
+  const ownBefore = process.cpuUsage()
+  const clientsBefore = clients ? await clientsCpuSec(clients) : null
+  const startedAt = performance.now()
   // Each run, Switchboard's and the bare route's alike, starts with a short warm-up that is not
   // counted: the first seconds of a fresh process measure its compiler, not its steady state.
   const r = await autocannon({
@@ -62,6 +83,10 @@ async function load(url: string, requests: Request[], params: PingsParams): Prom
     requests,
     warmup: { connections: params.connections, duration: params.warmupSec },
   })
+  const wallSec = (performance.now() - startedAt) / 1000
+  const serverAfter = readCpu(serverPid)
+  const own = process.cpuUsage(ownBefore)
+  const clientsAfter = clients ? await clientsCpuSec(clients) : null
   return {
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -70,6 +95,15 @@ async function load(url: string, requests: Request[], params: PingsParams): Prom
     requests: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors,
+    cpu:
+      serverBefore && serverAfter
+        ? {
+            serverMain: (serverAfter.mainSec - serverBefore.mainSec) / wallSec,
+            serverAll: (serverAfter.allSec - serverBefore.allSec) / wallSec,
+            loadGenerator: (own.user + own.system) / 1e6 / wallSec,
+            dashboards: clientsBefore !== null && clientsAfter !== null ? (clientsAfter - clientsBefore) / wallSec : null,
+          }
+        : null,
   }
 }
 
@@ -153,13 +187,13 @@ export async function runPingsBench(params: PingsParams, log: (m: string) => voi
         await new Promise((r) => setTimeout(r, 1500))
         const withClients = server.memory()
         log(`  ${params.durationSec} s of pings × ${params.connections} connections, ${params.clients} dashboards subscribed…`)
-        const switchboard = await load(server.baseUrl, requests, params)
+        const switchboard = await load(server.baseUrl, requests, params, server.pid, clients)
         // Let the last throttled pushes go out before counting.
         await new Promise((r) => setTimeout(r, 1500))
         const counts = JSON.parse(await clients.ask('report')) as { open: number; messages: number; updates: number; bytes: number }
         await clients.stop()
         log(`  ${params.durationSec} s of pings × ${params.connections} connections, no dashboard connected…`)
-        const noDashboards = await load(server.baseUrl, requests, params)
+        const noDashboards = await load(server.baseUrl, requests, params, server.pid, null)
         result = {
           agents: params.agents,
           pools: params.pools,
@@ -195,7 +229,7 @@ export async function runPingsBench(params: PingsParams, log: (m: string) => voi
     const bare = await child([join(REPO_ROOT, 'bench', 'baseline-ping-server.ts')], /^listening (\d+)/)
     let baseline: PingLoad | null = null
     try {
-      baseline = await load(`http://127.0.0.1:${bare.match[1]}`, requests, params)
+      baseline = await load(`http://127.0.0.1:${bare.match[1]}`, requests, params, bare.proc.pid!, null)
     } finally {
       await bare.stop()
       requests = []

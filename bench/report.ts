@@ -152,6 +152,16 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     rows.push(['pings', 'switchboard, no dashboard connected', line(p.noDashboards), '', ''])
     rows.push(['pings', 'bare Fastify, same requests', p.baseline ? line(p.baseline) : '–', '', ''])
     rows.push(['pings', '  switchboard ÷ bare', p.baseline ? `${f(p.switchboard.reqPerSec / p.baseline.reqPerSec, 2)}×` : '–', ...verdict('pings vs bare Fastify')])
+    // Where the two cores went: all of these run on this machine at once.
+    const pct = (share: number): string => `${f(share * 100, 0)} %`
+    const cpu = (l: PingLoad | null): string =>
+      l?.cpu
+        ? `server main thread ${pct(l.cpu.serverMain)} (all threads ${pct(l.cpu.serverAll)}), load generator ${pct(l.cpu.loadGenerator)}` +
+          (l.cpu.dashboards !== null ? `, dashboard clients ${pct(l.cpu.dashboards)}` : '')
+        : '–'
+    rows.push(['pings', 'CPU, share of a core: with dashboards', cpu(p.switchboard), '', ''])
+    rows.push(['pings', '  no dashboard', cpu(p.noDashboards), '', ''])
+    rows.push(['pings', '  bare Fastify', cpu(p.baseline), '', ''])
     if (p.memory) {
       rows.push([
         'pings',

@@ -80,6 +80,23 @@ export function readMemory(pid: number): { rssMb: number; hwmMb: number } | null
   }
 }
 
+/**
+ * CPU time a process has used, in seconds: its main thread and all its threads (Linux `/proc`,
+ * user + system, at the usual 100 clock ticks a second). Null where `/proc` cannot be read.
+ */
+export function readCpu(pid: number): { mainSec: number; allSec: number } | null {
+  const seconds = (stat: string): number => {
+    // Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100
+  }
+  try {
+    return { mainSec: seconds(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')), allSec: seconds(readFileSync(`/proc/${pid}/stat`, 'utf8')) }
+  } catch {
+    return null
+  }
+}
+
 export async function getJson<T>(url: string, token: string | null, timeoutMs = 5_000): Promise<{ status: number; body: T | null; bytes: number }> {
   const res = await fetch(url, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
