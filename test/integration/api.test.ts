@@ -1,6 +1,7 @@
 /** The HTTP API through `app.inject()` (no port): seed 000 shapes and the error catalogue. */
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/server/app.js'
@@ -123,6 +124,24 @@ describe('HTTP API', () => {
     expect(again.statusCode).toBe(304)
     const cross = await app.inject({ url: '/api/agents/model-statuses?include=authProfiles', headers: { ...auth, 'if-none-match': String(summary.headers.etag) } })
     expect(cross.statusCode).toBe(200)
+  })
+
+  it('sends the list gzip-compressed to a client that accepts it, the same bytes once unpacked', async () => {
+    for (const url of ['/api/agents/model-statuses', '/api/agents/model-statuses?include=authProfiles']) {
+      const plain = await app.inject({ url, headers: auth })
+      const zipped = await app.inject({ url, headers: { ...auth, 'accept-encoding': 'br;q=1.0, gzip;q=0.8, *;q=0.1' } })
+      expect(plain.headers['content-encoding']).toBeUndefined()
+      expect(zipped.headers['content-encoding']).toBe('gzip')
+      expect(zipped.headers.vary).toBe('accept-encoding')
+      expect(zipped.headers.etag).toBe(plain.headers.etag)
+      expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length)
+      expect(gunzipSync(zipped.rawPayload).equals(plain.rawPayload)).toBe(true)
+    }
+    for (const refused of ['identity', 'gzip;q=0, identity', '*;q=1, gzip;q=0']) {
+      const identity = await app.inject({ url: '/api/agents/model-statuses', headers: { ...auth, 'accept-encoding': refused } })
+      expect(identity.headers['content-encoding'], refused).toBeUndefined()
+      expect(identity.json<ModelStatusesResponse>().agents.length).toBeGreaterThan(0)
+    }
   })
 
   it('one agent and its switches; the seed response of model-switches', async () => {

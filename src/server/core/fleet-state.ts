@@ -482,8 +482,10 @@ export function createFleetState(options: FleetStateOptions): FleetState {
     listCompressed(variant = 'summary') {
       const cache = listCaches[variant]
       cache.raw ??= Buffer.from(state.listEncoded(variant))
-      // Level 1: several times faster than the default for a few percent more bytes.
-      cache.gzip ??= gzipSync(cache.raw, { level: 1 })
+      // Level 3: on a list of 1,000 agents (2 MB) as fast as level 1 (8 ms) and 18 % smaller
+      // (170 KB against 208 KB); the default, level 6, is 129 KB but takes twice as long, and the
+      // list is compressed again after every change.
+      cache.gzip ??= gzipSync(cache.raw, { level: 3 })
       return { raw: cache.raw, gzip: cache.gzip, version: listVersion }
     },
 

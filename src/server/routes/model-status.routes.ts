@@ -1,6 +1,7 @@
 /** Seed 000 §4.1.4: model status of OpenClaw agents. Paths and shapes are kept exactly. */
 import type { FastifyPluginAsync } from 'fastify'
 import { AppError } from '../http/app-error.js'
+import { acceptsGzip } from '../http/accepts-gzip.js'
 
 const MAX_SWITCHES = 1000
 
@@ -20,7 +21,7 @@ export const modelStatusRoutes: FastifyPluginAsync = async (app) => {
     if (req.headers['if-none-match'] === etag) return reply.code(304).send()
     reply.type('application/json; charset=utf-8')
     const list = app.fleet.listCompressed(variant)
-    if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) return reply.header('content-encoding', 'gzip').send(list.gzip)
+    if (acceptsGzip(req.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(list.gzip)
     return reply.send(list.raw)
   })
 
