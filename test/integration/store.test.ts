@@ -48,6 +48,8 @@ for (const dialect of TEST_DIALECTS) {
       const facts = createAgentFacts('main')
       facts.name = '老 K'
       facts.lastActivityAt = 1_795_344_000_000
+      // Backslashes and non-ASCII in the rest too: facts come back as their UTF-8 bytes, unchanged.
+      facts.knownSwitches.set('C:\\logs\\a.jsonl#1', '超时 \\n "quoted"')
       await repo.save({
         agents: [{ agentId: 'main', facts: encodeFacts(facts), view: '{"agentId":"main"}', judgedAt: 1_795_344_050_000 }],
         removedAgents: [],
@@ -59,6 +61,9 @@ for (const dialect of TEST_DIALECTS) {
       const loaded = await repo.load()
       expect(loaded.agents[0]!.agentId).toBe('main')
       expect(decodeFacts(loaded.agents[0]!.facts)).toMatchObject({ agentId: 'main', name: '老 K', lastActivityAt: 1_795_344_000_000 })
+      expect(Buffer.isBuffer(loaded.agents[0]!.facts)).toBe(true)
+      expect(loaded.agents[0]!.facts.toString()).toBe(encodeFacts(facts))
+      expect(decodeFacts(loaded.agents[0]!.facts).knownSwitches).toEqual(facts.knownSwitches)
       expect(loaded.checkpoints.get('file:/a.jsonl')).toEqual({ offset: 1234, ino: 5 })
       expect(loaded.views.get('main')).toBe('{"agentId":"main"}')
       expect(loaded.judgedAt?.get('main')).toBe(1_795_344_050_000)

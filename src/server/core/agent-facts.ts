@@ -154,37 +154,49 @@ export function encodeFacts(facts: AgentFacts): string {
 }
 
 /**
+ * Saved facts as the store gives them back: their UTF-8 bytes (what a restart reads), or text.
+ * Bytes are a copy out of the database, where text costs a UTF-8 decode and, for facts that are
+ * not all ASCII (names, error messages), two bytes a character on the heap.
+ */
+export type SavedText = string | Buffer
+
+const NEWLINE = 0x0a
+const asText = (saved: SavedText): string => (typeof saved === 'string' ? saved : saved.toString('utf8'))
+
+/**
  * Saved facts read as far as a restart needs: the head is parsed, the rest (most of the text) is
- * kept as text until something needs it (`withBody`). An agent with nothing new since the last
- * run never has it parsed.
+ * kept as it was saved until something needs it (`withBody`). An agent with nothing new since the
+ * last run never has it parsed.
  */
 export interface SavedFacts {
   head: FactsHead
-  /** The rest as saved, or null when the text was read whole (facts saved before the split). */
-  body: string | null
+  /** The rest as saved, or null when it was read whole (facts saved before the split). */
+  body: SavedText | null
   /** The whole facts, when they were read whole. */
   facts: AgentFacts | null
 }
 
-export function readSavedFacts(text: string): SavedFacts {
-  const cut = text.indexOf('\n')
+export function readSavedFacts(saved: SavedText): SavedFacts {
+  // In UTF-8 the byte 0x0a is only ever a line break, so the bytes are cut where the text would be.
+  const cut = typeof saved === 'string' ? saved.indexOf('\n') : saved.indexOf(NEWLINE)
   if (cut < 0) {
-    const whole = JSON.parse(text) as FactsHead & FactsBody
+    const whole = JSON.parse(asText(saved)) as FactsHead & FactsBody
     const facts: AgentFacts = { ...headOf(whole), ...fromBody(whole) }
     return { head: facts, body: null, facts }
   }
-  return { head: JSON.parse(text.slice(0, cut)) as FactsHead, body: text.slice(cut + 1), facts: null }
+  if (typeof saved === 'string') return { head: JSON.parse(saved.slice(0, cut)) as FactsHead, body: saved.slice(cut + 1), facts: null }
+  return { head: JSON.parse(saved.toString('utf8', 0, cut)) as FactsHead, body: saved.subarray(cut + 1), facts: null }
 }
 
 /** The head (as it is now) and the saved rest, as whole facts. */
-export function withBody(head: FactsHead, body: string): AgentFacts {
-  const b = JSON.parse(body) as FactsBody
+export function withBody(head: FactsHead, body: SavedText): AgentFacts {
+  const b = JSON.parse(asText(body)) as FactsBody
   return { ...headOf(head), ...fromBody(b) }
 }
 
 /** Facts whose rest was never parsed, saved again: the head as it is now, the rest as it was read. */
-export function encodeWithBody(head: FactsHead, body: string): string {
-  return `${JSON.stringify(headOf(head))}\n${body}`
+export function encodeWithBody(head: FactsHead, body: SavedText): string {
+  return `${JSON.stringify(headOf(head))}\n${asText(body)}`
 }
 
 function fromBody(b: FactsBody): Omit<AgentFacts, keyof FactsHead> {
@@ -205,7 +217,7 @@ function fromBody(b: FactsBody): Omit<AgentFacts, keyof FactsHead> {
 }
 
 /** Saved facts (either form) back into their live shape. */
-export function decodeFacts(text: string): AgentFacts {
+export function decodeFacts(text: SavedText): AgentFacts {
   const saved = readSavedFacts(text)
   return saved.facts ?? withBody(saved.head, saved.body!)
 }

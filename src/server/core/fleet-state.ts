@@ -17,6 +17,7 @@ import {
   encodeFacts,
   encodeWithBody,
   readSavedFacts,
+  type SavedText,
   withBody,
   type FactsHead,
   type AgentFacts,
@@ -92,12 +93,12 @@ export type ListVariant = 'summary' | 'full'
 interface AgentEntry {
   /**
    * The agent's facts. After a restore only their head is read (`head`) and the rest waits as
-   * text (`savedBody`) until something needs it: use `factsOf`.
+   * it was saved (`savedBody`) until something needs it: use `factsOf`.
    */
   facts: AgentFacts | null
   /** The facts' head: `facts` itself once they are read whole. */
   head: FactsHead
-  savedBody: string | null
+  savedBody: SavedText | null
   view: AgentModelStatus | null
   encoded: string | null
   /** `encoded` without `authProfiles`, made when a summary list first needs it. */

@@ -4,11 +4,15 @@
  */
 import { clockTime, type ModelSwitchEvent, type SwitchReason } from '../../shared/model-status.js'
 import { sql } from 'kysely'
+import type { SavedText } from '../core/agent-facts.js'
 import type { Store } from './database.js'
 
 export interface FleetSnapshot {
-  /** Agent facts as saved (`encodeFacts`): the fleet state reads only what it needs of them. */
-  agents: { agentId: string; facts: string }[]
+  /**
+   * Agent facts as saved (`encodeFacts`), as UTF-8 bytes: the fleet state reads only what it needs
+   * of them (`readSavedFacts`).
+   */
+  agents: { agentId: string; facts: SavedText }[]
   /** Saved read models by agent id (JSON), where there is one. */
   views: Map<string, string>
   /** When each saved view was judged (ms); one without a time is judged again at the first tick. */
@@ -78,10 +82,13 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 export function createFleetRepository(store: Store): FleetRepository {
   const { db } = store
+  // Facts come back as their bytes: a restart parses only each agent's head, and decoding the rest
+  // into strings took longer than reading it (120–200 ms for 200 agents' 16 MB, against 20–90 ms).
+  const factsBytes = store.dialect === 'postgres' ? sql<Buffer>`convert_to(facts, 'UTF8')` : sql<Buffer>`cast(facts as blob)`
   return {
     async load() {
       const [agents, checkpoints, kv] = await Promise.all([
-        db.selectFrom('agent_snapshots').select(['agent_id', 'facts', 'view', 'judged_at']).execute(),
+        db.selectFrom('agent_snapshots').select(['agent_id', factsBytes.as('facts'), 'view', 'judged_at']).execute(),
         db.selectFrom('ingest_checkpoints').select(['key', 'position']).execute(),
         db.selectFrom('kv').select(['key', 'value']).execute(),
       ])
