@@ -70,6 +70,19 @@ describe('openclaw.json', () => {
     expect(relative.kind === 'ok' && relative.config.logFile).toBe('/state/logs/x.log')
   })
 
+  it('reads a plain JSON config exactly as the same config read as JSON5', () => {
+    for (const home of [LEGACY_HOME, CURRENT_HOME]) {
+      const text = readFileSync(join(home, 'openclaw.json'), 'utf8')
+      const plain = parseOpenClawConfig(text, home, '/home/u')
+      // A comment makes the text JSON5 only: it takes the JSON5 parser.
+      const json5 = parseOpenClawConfig(`// edited by hand\n${text}`, home, '/home/u')
+      expect(plain.kind).toBe('ok')
+      expect(plain).toEqual(json5)
+    }
+    const handEdited = parseOpenClawConfig(`{ agents: { list: [ { id: 'main', model: 'a/b', }, ], }, /* note */ }`, '/state')
+    expect(handEdited.kind === 'ok' && handEdited.config.agents.map((a) => a.model.primary)).toEqual(['a/b'])
+  })
+
   it('reports invalid JSON5 with its line and never throws', () => {
     const result = parseOpenClawConfig('{\n  agents: {\n    list: [ oops ]\n}', '/state')
     expect(result.kind).toBe('invalid')
