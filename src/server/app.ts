@@ -192,7 +192,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hasWeb = webRoot !== undefined && existsSync(path.join(webRoot, 'index.html'))
   if (hasWeb) {
     // wildcard: files are looked up per request, so a rebuilt UI is served without a restart.
-    await app.register(fastifyStatic, { root: webRoot, index: ['index.html'], wildcard: true, maxAge: 0 })
+    // The build writes `.br` and `.gz` copies (scripts/compress-web.ts), sent to browsers that take
+    // them. Files under assets/ have their content's hash in their name and never change: cached for
+    // a year. Everything else (index.html, which names them) is asked again each time.
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      index: ['index.html'],
+      wildcard: true,
+      preCompressed: true,
+      cacheControl: false,
+      setHeaders: (res, filePath) => {
+        const hashed = path.relative(webRoot, filePath).split(path.sep)[0] === 'assets'
+        res.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache')
+        res.setHeader('vary', 'accept-encoding')
+      },
+    })
   }
   app.setNotFoundHandler({ preValidation: operatorAuthIfApi }, (req, reply) => {
     if (hasWeb && req.method === 'GET' && !needsAuth(req.url) && !req.url.startsWith('/ws')) {

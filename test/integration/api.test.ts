@@ -1,7 +1,7 @@
 /** The HTTP API through `app.inject()` (no port): seed 000 shapes and the error catalogue. */
-import { writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/server/app.js'
@@ -18,6 +18,7 @@ import { createExecutionService } from '../../src/server/executions/execution-se
 import { createRunner } from '../../src/server/runners/registry.js'
 import { runWithLimits } from '../../src/server/runners/run-with-limits.js'
 import { removeTempDirs, repoRoot, tempDir } from '../helpers/test-server.js'
+import { precompress, type PrecompressResult } from '../../scripts/compress-web.js'
 
 const TOKEN = 'inject-token-123'
 const auth = { authorization: `Bearer ${TOKEN}` }
@@ -26,6 +27,11 @@ let app: FastifyInstance
 let withWeb: FastifyInstance
 let close: () => Promise<void>
 let appDeps: Parameters<typeof buildApp>[0]
+/** A built UI's files as the web build leaves them, with what `precompress` made of them. */
+const SHELL = `<!doctype html><title>Switchboard</title><script type="module" src="./assets/index-Ab12Cd34.js"></script>${'<!-- padding -->'.repeat(80)}`
+const SCRIPT = `export const rows = [${Array.from({ length: 400 }, (_, i) => `{ id: ${i}, label: 'agent ${i}' }`).join(', ')}]\n`
+let precompressed: PrecompressResult
+let webRootDir = ''
 
 beforeAll(async () => {
   const home = path.join(repoRoot, 'test/fixtures/openclaw-2026.9.6/openclaw-home')
@@ -72,7 +78,12 @@ beforeAll(async () => {
   appDeps = deps
   app = await buildApp(deps)
   const webRoot = await tempDir()
-  await writeFile(path.join(webRoot, 'index.html'), '<!doctype html><title>Switchboard</title>')
+  webRootDir = webRoot
+  await writeFile(path.join(webRoot, 'index.html'), SHELL)
+  await mkdir(path.join(webRoot, 'assets'))
+  await writeFile(path.join(webRoot, 'assets', 'index-Ab12Cd34.js'), SCRIPT)
+  await writeFile(path.join(webRoot, 'assets', 'tiny-Ef56Gh78.js'), 'export {}\n')
+  precompressed = precompress(webRoot)
   withWeb = await buildApp({ ...deps, metrics: createMetrics(), webRoot })
 })
 afterAll(async () => {
@@ -165,6 +176,43 @@ describe('HTTP API', () => {
       const r = await app.inject({ url, headers })
       expect(r.statusCode, url).toBe(status)
       expect(r.json<{ error: { code: string } }>().error.code, url).toBe(code)
+    }
+  })
+
+  it('serves the UI pre-compressed to browsers that take it, its hashed assets cached for a year', async () => {
+    // Copies only where they pay: the 10-byte script has none.
+    expect(precompressed.files).toBe(2)
+    expect((await readdir(path.join(webRootDir, 'assets'))).sort()).toEqual([
+      'index-Ab12Cd34.js',
+      'index-Ab12Cd34.js.br',
+      'index-Ab12Cd34.js.gz',
+      'tiny-Ef56Gh78.js',
+    ])
+    const url = '/assets/index-Ab12Cd34.js'
+    const br = await withWeb.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } })
+    expect(br.statusCode).toBe(200)
+    expect(br.headers['content-encoding']).toBe('br')
+    expect(br.headers['content-type']).toMatch(/javascript/)
+    expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect(br.headers.vary).toBe('accept-encoding')
+    expect(br.rawPayload.length).toBeLessThan(SCRIPT.length / 4)
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(SCRIPT)
+    const gz = await withWeb.inject({ url, headers: { 'accept-encoding': 'gzip' } })
+    expect(gz.headers['content-encoding']).toBe('gzip')
+    expect(gunzipSync(gz.rawPayload).toString()).toBe(SCRIPT)
+    const plain = await withWeb.inject({ url })
+    expect(plain.headers['content-encoding']).toBeUndefined()
+    expect(plain.body).toBe(SCRIPT)
+    const tiny = await withWeb.inject({ url: '/assets/tiny-Ef56Gh78.js', headers: { 'accept-encoding': 'br, gzip' } })
+    expect(tiny.headers['content-encoding']).toBeUndefined()
+    expect(tiny.body).toBe('export {}\n')
+    // The shell names the assets of the build it belongs to: asked again every time, at any path.
+    for (const page of ['/', '/agents/main']) {
+      const shell = await withWeb.inject({ url: page, headers: { 'accept-encoding': 'br' } })
+      expect(shell.statusCode, page).toBe(200)
+      expect(shell.headers['cache-control'], page).toBe('no-cache')
+      const body = shell.headers['content-encoding'] === 'br' ? brotliDecompressSync(shell.rawPayload).toString() : shell.body
+      expect(body, page).toBe(SHELL)
     }
   })
 
