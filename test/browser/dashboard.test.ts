@@ -226,6 +226,59 @@ describe('live updates on OpenClaw 2026.4.15 (legacy JSONL layout)', () => {
   })
 })
 
+describe('a snapshot that arrives after a newer push', () => {
+  let home: string
+  let server: ServerProcess
+
+  beforeAll(async () => {
+    home = await copyFixture('openclaw-2026.4.15')
+    server = await startServer({ openclawDirs: [home] })
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  it('does not undo the push: the list fetched on subscribing is held until a change has been pushed', async () => {
+    const { context, page } = await newPage()
+    // The page fetches the list, then subscribes, then fetches it again (it may have missed
+    // changes in between). That second list is made by the server at once but delivered late.
+    let lists = 0
+    let held!: () => void
+    const heldNow = new Promise<void>((resolve) => (held = resolve))
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    let delivered!: () => void
+    const deliveredNow = new Promise<void>((resolve) => (delivered = resolve))
+    await page.route(/\/api\/agents\/model-statuses/, async (route) => {
+      lists += 1
+      if (lists !== 2) return route.continue()
+      const stale = await route.fetch()
+      held()
+      await released
+      await route.fulfill({ response: stale })
+      delivered()
+    })
+    await page.goto(`${server.url}/#/?token=${server.token}`)
+    const plain = card(page, 'plain')
+    await plain.waitFor()
+    await heldNow
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state')).toBe('live')
+    expect(await text(plain.getByTestId('current-model'))).toBe(FALLBACK)
+
+    await appendFile(path.join(home, PLAIN_TRANSCRIPT), turnLines({ provider: 'newprov', model: 'fresh-1', at: Date.now() }))
+    await expect.poll(() => text(plain.getByTestId('current-model')), { timeout: 10_000 }).toBe('newprov/fresh-1')
+
+    release()
+    await deliveredNow
+    // Give the page the time to apply the late list (a turn of its event loop is enough; a second is plenty).
+    await page.waitForTimeout(1000)
+    expect(lists).toBe(2)
+    expect(await text(plain.getByTestId('current-model'))).toBe('newprov/fresh-1')
+    expect(await text(plain.getByTestId('fallback-badge'))).toBe('Outside chain')
+    await context.close()
+  })
+})
+
 describe('no agents yet', () => {
   let server: ServerProcess
   let empty: string

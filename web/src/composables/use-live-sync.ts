@@ -79,10 +79,12 @@ function createFleetFeed(http: HttpClient, loadError: Ref<ApiError | null>): Liv
 
   return {
     async refresh() {
+      fleet.beginSnapshot()
       try {
         fleet.replaceSnapshot(await http.modelStatuses())
         loadError.value = null
       } catch (err) {
+        fleet.dropSnapshot()
         if (!(err instanceof ApiError)) throw err
         loadError.value = err
         throw err

@@ -68,15 +68,39 @@ export const useFleetStore = defineStore('fleet', () => {
     return null
   }
 
+  /**
+   * While a snapshot is on its way: the agents pushes changed meanwhile, with the `seq` of the last
+   * such push. A snapshot the server made before a push it then sent must not undo it on arrival.
+   */
+  let pushedDuringSnapshot: Map<string, number> | null = null
+
+  /** Call before asking for a snapshot; `replaceSnapshot` or `dropSnapshot` ends the window. */
+  function beginSnapshot(): void {
+    pushedDuringSnapshot ??= new Map()
+  }
+
+  function dropSnapshot(): void {
+    pushedDuringSnapshot = null
+  }
+
   function replaceSnapshot(snapshot: ModelStatusesResponse): void {
     // The list leaves auth profiles out; keep those a detail page or a push already brought.
     const before = agents.value
-    agents.value = new Map(
+    const next = new Map(
       snapshot.agents.map((a) => {
         const known = before.get(a.agentId)?.authProfiles
         return [a.agentId, a.authProfiles === undefined && known ? { ...a, authProfiles: known } : a]
       }),
     )
+    // Pushed after the snapshot was made (a higher seq): what the push left stands, removal included.
+    for (const [agentId, seq] of pushedDuringSnapshot ?? []) {
+      if (seq <= snapshot.seq) continue
+      const pushed = before.get(agentId)
+      if (pushed) next.set(agentId, pushed)
+      else next.delete(agentId)
+    }
+    pushedDuringSnapshot = null
+    agents.value = next
     lastUpdate.value = snapshot.lastUpdate
     loaded.value = true
   }
@@ -130,16 +154,22 @@ export const useFleetStore = defineStore('fleet', () => {
   function applyMessage(message: FeedEnvelope<'fleet'>): string | null {
     const apply = appliers[message.type] as (data: FeedEnvelope<'fleet'>['data']) => string | null
     const unknownAgent = apply(message.data)
+    if (pushedDuringSnapshot) {
+      const data = message.data as { agentId?: string; agent?: { agentId: string } }
+      const agentId = data.agentId ?? data.agent?.agentId
+      if (agentId !== undefined) pushedDuringSnapshot.set(agentId, message.seq)
+    }
     lastUpdate.value = Math.max(lastUpdate.value ?? 0, message.timestamp)
     triggerRef(agents)
     return unknownAgent
   }
 
   function reset(): void {
+    pushedDuringSnapshot = null
     agents.value = new Map()
     lastUpdate.value = null
     loaded.value = false
   }
 
-  return { agents, agentList, summary, lastUpdate, loaded, replaceSnapshot, upsertAgent, applyMessage, reset }
+  return { agents, agentList, summary, lastUpdate, loaded, beginSnapshot, dropSnapshot, replaceSnapshot, upsertAgent, applyMessage, reset }
 })
