@@ -1,8 +1,11 @@
 /**
  * An open-loop load at a steady rate: one request every 1/rate s, whether or not earlier ones
  * have been answered, over a fixed pool of kept-alive connections. Each latency runs from the
- * moment the request was due to the last byte of its answer, so a request that had to wait for a
- * free connection counts its wait (no coordinated omission).
+ * moment the request is issued to the last byte of its answer, so a request that has to wait for
+ * a free connection counts its wait (no coordinated omission). The client's own lateness (its
+ * timers fire up to a millisecond or two after a request was due, more when its process is not
+ * scheduled) is not the server's and is reported apart, with the latencies counted from when
+ * each request was due.
  *
  * autocannon's own rate mode does not fit this: each connection sends its share of a second back
  * to back at the start of the second and then pauses, and it corrects latencies as if requests
@@ -33,6 +36,9 @@ export interface LoadResult {
   errors: number
   /** Bytes of the last answer's body, as sent (not decompressed). */
   responseBytes: number
+  /** Paced loads only: latencies counted from when each request was due, and the client's lateness in issuing it (ms). */
+  fromDue?: { p50: number; p99: number; max: number }
+  lateness?: { p50: number; p99: number; max: number }
 }
 
 /** The `q` quantile of ascending `sorted` (nearest rank). */
@@ -46,6 +52,8 @@ export async function pacedLoad(opts: PacedOptions): Promise<LoadResult> {
   const intervalMs = 1000 / opts.rate
   const total = Math.round(opts.rate * opts.durationSec)
   const latencies: number[] = []
+  const fromDue: number[] = []
+  const lateness: number[] = []
   let non2xx = 0
   let errors = 0
   let responseBytes = 0
@@ -60,11 +68,15 @@ export async function pacedLoad(opts: PacedOptions): Promise<LoadResult> {
     }
     const send = (due: number): void => {
       pending++
+      const issued = performance.now()
+      lateness.push(issued - due)
       const req = get(opts.url, { agent, headers: opts.headers, timeout: 30_000 }, (res) => {
         let bytes = 0
         res.on('data', (chunk: Buffer) => (bytes += chunk.length))
         res.on('end', () => {
-          latencies.push(performance.now() - due)
+          const t = performance.now()
+          latencies.push(t - issued)
+          fromDue.push(t - due)
           if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) non2xx++
           responseBytes = bytes
           settle()
@@ -91,8 +103,13 @@ export async function pacedLoad(opts: PacedOptions): Promise<LoadResult> {
   })
   const elapsedSec = (performance.now() - start) / 1000
   agent.destroy()
-  latencies.sort((a, b) => a - b)
+  for (const l of [latencies, fromDue, lateness]) l.sort((a, b) => a - b)
   const round = (v: number): number => Math.round(v * 10) / 10
+  const spread = (l: number[]): { p50: number; p99: number; max: number } => ({
+    p50: round(quantile(l, 0.5)),
+    p99: round(quantile(l, 0.99)),
+    max: round(l.at(-1) ?? NaN),
+  })
   return {
     p50: round(quantile(latencies, 0.5)),
     p90: round(quantile(latencies, 0.9)),
@@ -103,5 +120,7 @@ export async function pacedLoad(opts: PacedOptions): Promise<LoadResult> {
     non2xx,
     errors,
     responseBytes,
+    fromDue: spread(fromDue),
+    lateness: spread(lateness),
   }
 }

@@ -130,13 +130,19 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     const s = r.statuses
     const line = (l: StatusesResult['switchboard']): string =>
       `${f(l.p50)} / ${f(l.p99)} ms, ${f(l.reqPerSec, 0)} req/s (${l.non2xx} non-2xx, ${l.errors} errors)`
+    // Paced: counted from when each request was issued; beside it, from when it was due (the
+    // client's own timer lateness included) and that lateness.
+    const paced = (l: StatusesResult['switchboard'] | null): string =>
+      !l
+        ? '–'
+        : `${line(l)}${l.fromDue && l.lateness ? `; from due ${f(l.fromDue.p50)} / ${f(l.fromDue.p99)} ms, client lateness p99 ${f(l.lateness.p99)} ms` : ''}`
     rows.push([
       'GET statuses',
       `gzip, evenly paced at ${s.steadyRate} req/s, ${s.agentsListed}/${s.agents} agents`,
-      s.steadyGzip ? line(s.steadyGzip) : '–',
+      paced(s.steadyGzip),
       ...verdict('GET model-statuses p99'),
     ])
-    rows.push(['GET statuses', '  bare Fastify, same gzip bytes, same rate', s.baselineSteadyGzip ? line(s.baselineSteadyGzip) : '–', '', ''])
+    rows.push(['GET statuses', '  bare Fastify, same gzip bytes, same rate', paced(s.baselineSteadyGzip), '', ''])
     rows.push(['GET statuses', `saturated (each connection asks again at once), ${f(s.switchboard.responseBytes / 1024, 0)} KiB raw`, line(s.switchboard), '', ''])
     if (s.gzip) rows.push(['GET statuses', `  gzip (${f(s.gzip.responseBytes / 1024, 0)} KiB on the wire)`, line(s.gzip), '', ''])
     if (s.singleGzip) rows.push(['GET statuses', '  gzip, one connection', line(s.singleGzip), '', ''])

@@ -40,11 +40,33 @@ describe('pacedLoad', () => {
     expect(r.non2xx).toBe(5) // 7, 14, 21, 28, 35
     expect(r.responseBytes).toBe(1000)
     expect(maxOpen).toBeLessThanOrEqual(2)
-    // A held-back answer counts its whole wait from when it was due.
+    // A held-back answer counts its whole wait from when it was issued.
     expect(r.max).toBeGreaterThanOrEqual(40)
     expect(r.p50).toBeLessThanOrEqual(r.p90)
     expect(r.p90).toBeLessThanOrEqual(r.p99)
     expect(r.p99).toBeLessThanOrEqual(r.max)
+    // Counted from when each request was due, the client's own lateness is added: never less.
+    expect(r.fromDue!.p50).toBeGreaterThanOrEqual(r.p50)
+    expect(r.fromDue!.p99).toBeGreaterThanOrEqual(r.p99)
+    expect(r.fromDue!.max).toBeGreaterThanOrEqual(r.max)
+    expect(r.lateness!.p50).toBeGreaterThanOrEqual(0)
+    expect(r.lateness!.p99).toBeLessThanOrEqual(r.lateness!.max)
+  })
+
+  it('counts a wait for a free connection as latency', async () => {
+    // One connection and answers held 40 ms at 100 requests a second: each request queues behind
+    // the ones before it, and that queue is the server's doing, so it counts.
+    const slow = createServer((_req, res) => setTimeout(() => res.end('x'), 40))
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r))
+    try {
+      const r = await pacedLoad({ url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/`, rate: 100, durationSec: 0.2, connections: 1 })
+      expect(r.requests).toBe(20)
+      // The last of 20 requests waited for the 19 before it: about 19 × 40 ms less the 190 ms of schedule.
+      expect(r.max).toBeGreaterThan(400)
+      expect(r.lateness!.p99).toBeLessThan(r.max)
+    } finally {
+      await new Promise<void>((r) => slow.close(() => r()))
+    }
   })
 
   it('counts a refused connection as an error, not an answer', async () => {
