@@ -2,18 +2,21 @@
  * `GET /api/agents/model-statuses` over many agents under load, next to a bare Fastify route that
  * sends a precomputed body of the same size: the difference is what Switchboard itself costs.
  */
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { get as httpGet } from 'node:http'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import autocannon from 'autocannon'
-import { pacedLoad, type LoadResult } from './paced-load.js'
+import type { LoadResult, PacedOptions } from './paced-load.js'
 import type { StatusesParams } from './bench-options.js'
 import type { Dataset } from './dataset.generator.js'
 import { BENCH_ROOT } from './dataset.generator.js'
 import { getJson, REPO_ROOT, startServer } from './server.process.js'
 
 export type { LoadResult }
+
+const execFileAsync = promisify(execFile)
 
 export interface StatusesResult {
   agents: number
@@ -70,15 +73,24 @@ async function load(
   }
 }
 
-/** Evenly spaced requests at {@link STEADY_RATE}, over `params.connections` connections. */
-function steady(url: string, token: string | null, params: StatusesParams, extraHeaders: Record<string, string>): Promise<LoadResult> {
-  return pacedLoad({
+/**
+ * Evenly spaced requests at {@link STEADY_RATE}, over `params.connections` connections, sent from
+ * a process of their own (`paced-load.process.ts`): in this one, whose heap holds the earlier
+ * runs' results, the client's own pauses would be counted as the server's.
+ */
+async function steady(url: string, token: string | null, params: StatusesParams, extraHeaders: Record<string, string>): Promise<LoadResult> {
+  const options: PacedOptions = {
     url,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...extraHeaders },
     rate: STEADY_RATE,
     durationSec: params.durationSec,
     connections: params.connections,
+  }
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench', 'paced-load.process.ts'), JSON.stringify(options)], {
+    cwd: REPO_ROOT,
+    timeout: (params.durationSec + 60) * 1000,
   })
+  return JSON.parse(stdout) as LoadResult
 }
 
 async function startBaseline(bodyFile: string, gzipFile: string | null): Promise<{ port: number; stop(): Promise<void> }> {
