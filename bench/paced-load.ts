@@ -36,9 +36,16 @@ export interface LoadResult {
   errors: number
   /** Bytes of the last answer's body, as sent (not decompressed). */
   responseBytes: number
-  /** Paced loads only: latencies counted from when each request was due, and the client's lateness in issuing it (ms). */
-  fromDue?: { p50: number; p99: number; max: number }
-  lateness?: { p50: number; p99: number; max: number }
+  /** Paced loads only: latencies counted from when each request was due, and the client's lateness in issuing it. */
+  fromDue?: Spread
+  lateness?: Spread
+}
+
+/** Quantiles of a set of times (ms). */
+export interface Spread {
+  p50: number
+  p99: number
+  max: number
 }
 
 /** The `q` quantile of ascending `sorted` (nearest rank). */
@@ -105,7 +112,7 @@ export async function pacedLoad(opts: PacedOptions): Promise<LoadResult> {
   agent.destroy()
   for (const l of [latencies, fromDue, lateness]) l.sort((a, b) => a - b)
   const round = (v: number): number => Math.round(v * 10) / 10
-  const spread = (l: number[]): { p50: number; p99: number; max: number } => ({
+  const spread = (l: number[]): Spread => ({
     p50: round(quantile(l, 0.5)),
     p99: round(quantile(l, 0.99)),
     max: round(l.at(-1) ?? NaN),
