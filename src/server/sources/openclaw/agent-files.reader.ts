@@ -6,7 +6,6 @@
  * opened.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { OpenClawEvent, SessionSeenEvent } from '../../core/events.js'
 import { parseUsageStats } from './auth-state.parser.js'
@@ -14,7 +13,7 @@ import type { IngestSink } from './ingest-collector.js'
 import { isTailCheckpoint, type JsonlTailer, type TailCheckpoint, type TailResult } from './jsonl-tailer.js'
 import { readJsonlRecords, type JsonlRecordsOutput } from './jsonl-records.reader.js'
 import { errorText, isObject } from './record-fields.js'
-import { readRegularFile, SkippedFileError } from './regular-file.js'
+import { readRegularFile, readRegularFileWithTime, SkippedFileError } from './regular-file.js'
 import { parseSessionsIndex } from './sessions-index.parser.js'
 import {
   createTranscriptLineFilter,
@@ -290,9 +289,9 @@ export function createAgentFilesReader(options: AgentFilesReaderOptions): AgentF
     let text: string
     let at: number
     try {
-      const [content, st] = await Promise.all([readRegularFile(authStatePath), stat(authStatePath)])
-      text = content
-      at = Math.round(st.mtimeMs)
+      const file = await readRegularFileWithTime(authStatePath)
+      text = file.text
+      at = Math.round(file.mtimeMs)
     } catch (err) {
       if (err instanceof SkippedFileError) out.reject(authStatePath, err.reason)
       return
