@@ -33,6 +33,9 @@ export default defineConfig({
           pool: 'forks',
           // One Chromium at a time on a 2-core machine.
           poolOptions: { forks: { singleFork: true } },
+          // A page's first render (the app, its first fetch) can take over a second on a loaded
+          // machine: a polled expectation waits up to 10 s (passing as soon as it holds), not 1 s.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

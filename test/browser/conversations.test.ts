@@ -279,8 +279,8 @@ describe('conversations', () => {
       result: 'Plan ready: moving main to its fallback',
     })
     const tasks = page.getByTestId('conversation-tasks')
-    await tasks.waitFor({ timeout: 5000 })
-    expect(await tasks.getByTestId('task-title').allTextContents()).toEqual(['Read the gateway log', 'Switch to the fallback', 'Report to the operator'])
+    // The panel may show before its rows: wait for the rows themselves.
+    await expect.poll(() => tasks.getByTestId('task-title').allTextContents()).toEqual(['Read the gateway log', 'Switch to the fallback', 'Report to the operator'])
     expect(await tasks.getByTestId('task').evaluateAll((els) => els.map((el) => el.getAttribute('data-status')))).toEqual([
       'done',
       'in_progress',
