@@ -58,6 +58,7 @@ export async function readRegularFileWithTime(path: string, maxBytes = MAX_STATE
     const chunks: Buffer[] = []
     let buf = Buffer.allocUnsafe(Math.max(st.size, 4096))
     let filled = 0
+    let total = 0
     for (;;) {
       if (filled === buf.length) {
         chunks.push(buf)
@@ -67,6 +68,9 @@ export async function readRegularFileWithTime(path: string, maxBytes = MAX_STATE
       const n = readSync(fd, buf, filled, buf.length - filled, null)
       if (n === 0) break
       filled += n
+      total += n
+      // A file still being written to: what grew past the limit while it was read is not kept.
+      if (total > maxBytes) throw new SkippedFileError(path, `file too large (over ${maxBytes} bytes while read): skipped`)
     }
     chunks.push(buf.subarray(0, filled))
     const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
