@@ -169,10 +169,16 @@ describe('conversations', () => {
 
   it('loads more, a page at a time', async () => {
     const { context, page, errors } = await newPage()
-    // Pages of 2 instead of 50, so the fixture's four make two pages.
+    // Pages of 2 instead of 50, so the fixture's four make two pages. The app also fetches the
+    // pages shown again as one (after a push), asking for at least a page: 2 while one page is
+    // shown, all of them once the second is.
+    let secondPageLoaded = false
     await page.route(/\/api\/conversations\?/, (route) => {
       const url = new URL(route.request().url())
-      if (url.searchParams.get('limit') === '50') url.searchParams.set('limit', '2')
+      if (url.searchParams.get('limit') === '50') {
+        if (url.searchParams.has('cursor')) secondPageLoaded = true
+        if (url.searchParams.has('cursor') || !secondPageLoaded) url.searchParams.set('limit', '2')
+      }
       return route.continue({ url: url.toString() })
     })
     await open(page, '/conversations')
@@ -182,7 +188,7 @@ describe('conversations', () => {
     await expect.poll(() => rows(page).count()).toBe(4)
     expect(await agentsListed(page)).toEqual(['main', 'ops', 'research', 'rl'])
     expect(await page.getByTestId('conversations-more').count()).toBe(0)
-    expect(await text(page.getByTestId('conversation-count'))).toBe('4 conversations')
+    await expect.poll(() => text(page.getByTestId('conversation-count'))).toBe('4 conversations')
     expect(errors).toEqual([])
     await context.close()
   })
