@@ -3,12 +3,15 @@
  * drive it with `app.inject()`.
  */
 import { existsSync } from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { ERROR_CODES } from '../shared/errors.js'
 import { AppError } from './http/app-error.js'
 import { lazyRequestLogger } from './http/request-logger.js'
+import { createPingFastPath } from './http/ping-fast-path.js'
+import { createPingSteps, PING_ROUTE, type PingSteps } from './routes/ping-steps.js'
 import { bearerFrom } from './auth/token.js'
 import type { Metrics, TallyCell, TimingCell } from './http/metrics.js'
 import type { FleetState } from './core/fleet-state.js'
@@ -38,6 +41,7 @@ declare module 'fastify' {
     executionsRepository: ExecutionsRepository
     workflowsRepository: WorkflowsRepository
     conversations: ConversationService
+    pingSteps: PingSteps
   }
 }
 
@@ -81,17 +85,25 @@ function hooksOf(hooks: unknown): Hook[] {
 const meters = new WeakSet<Hook>()
 const isMeter = (h: Hook): boolean => meters.has(h)
 
-/** The `onResponse` hook that counts and times one route's requests, per method and status. */
-function routeMeter(metrics: Metrics, endpoint: string): Hook {
+/** Counts and times one route's requests (`api_requests_total`, `api_response_time_seconds`), per method and status. */
+function requestMeter(metrics: Metrics, endpoint: string): (method: string, status: number, seconds: number) => void {
   const byMethod = new Map<string, { timing: TimingCell; byStatus: Map<number, TallyCell> }>()
+  return (method, status, seconds) => {
+    let m = byMethod.get(method)
+    if (!m) byMethod.set(method, (m = { timing: metrics.apiResponseTime.labels({ method, endpoint }), byStatus: new Map() }))
+    let count = m.byStatus.get(status)
+    if (!count) m.byStatus.set(status, (count = metrics.apiRequests.labels({ method, endpoint, status: String(status) })))
+    count.inc()
+    m.timing.observe(seconds)
+  }
+}
+
+/** The `onResponse` hook that meters one route's requests. */
+function routeMeter(metrics: Metrics, endpoint: string): Hook {
+  const meter = requestMeter(metrics, endpoint)
   const hook: Hook = (req, reply, done) => {
     done()
-    let m = byMethod.get(req.method)
-    if (!m) byMethod.set(req.method, (m = { timing: metrics.apiResponseTime.labels({ method: req.method, endpoint }), byStatus: new Map() }))
-    let count = m.byStatus.get(reply.statusCode)
-    if (!count) m.byStatus.set(reply.statusCode, (count = metrics.apiRequests.labels({ method: req.method, endpoint, status: String(reply.statusCode) })))
-    count.inc()
-    m.timing.observe(reply.elapsedTime / 1000)
+    meter(req.method, reply.statusCode, reply.elapsedTime / 1000)
   }
   meters.add(hook)
   return hook
@@ -106,14 +118,25 @@ function noRouteSchemas(): never {
   throw new Error('route schemas are not compiled in this server: check the input in the handler (see hosts.routes.ts)')
 }
 
+/** Hosts ping every 10–60 s on one kept-alive connection: it must outlive the longest interval. */
+const KEEP_ALIVE_MS = 72_000
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const pingSteps = createPingSteps(deps.hosts, deps.metrics)
+  const pingMeter = requestMeter(deps.metrics, PING_ROUTE)
+  let closing = false
+  const pingFastPath = createPingFastPath({
+    steps: pingSteps,
+    meter: (status, seconds) => pingMeter('POST', status, seconds),
+    log: deps.logger ?? null,
+    enabled: () => !closing,
+  })
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger, childLoggerFactory: lazyRequestLogger } : { logger: false }),
     // A dashboard polls: per-request lines would drown the log. Errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    // Hosts ping every 10–60 s on one kept-alive connection: it must outlive the longest interval.
-    keepAliveTimeout: 72_000,
+    keepAliveTimeout: KEEP_ALIVE_MS,
     routerOptions: { maxParamLength: 256 },
     // A path the router cannot take (bad percent-encoding, a segment over 256 characters) gets the
     // same error body as every other bad request, not Fastify's own.
@@ -122,6 +145,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       void (reply as FastifyReply).code(400).send({ error: { code: 'SWB_REQUEST_INVALID', message: reason } })
     },
     schemaController: { compilersFactory: { buildValidator: () => noRouteSchemas, buildSerializer: () => noRouteSchemas } },
+    // The server Fastify would make, with plain pings answered before Fastify sees them.
+    // Its timeouts are Fastify's defaults, as before, and the keep-alive above.
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (!pingFastPath(req, res)) handler(req, res)
+      })
+      server.keepAliveTimeout = KEEP_ALIVE_MS
+      server.requestTimeout = 0
+      server.setTimeout(0)
+      return server
+    },
+  })
+  app.addHook('preClose', (done) => {
+    closing = true
+    done()
   })
   app.decorate('fleet', deps.fleet)
   app.decorate('fleetRepository', deps.fleetRepository)
@@ -132,6 +170,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('executionsRepository', deps.executionsRepository)
   app.decorate('workflowsRepository', deps.workflowsRepository)
   app.decorate('conversations', deps.conversations)
+  app.decorate('pingSteps', pingSteps)
 
   // Operator auth and request metrics are attached to each route as it is added, with its labels
   // resolved once: a global hook would look the route up, build label keys and hash labels on

@@ -9,13 +9,11 @@ import {
   APP_SECRET_HEADER,
   DEFAULT_POOL,
   HOST_ID_PATTERN,
-  type AgentPingResponse,
   type CreateHostAgentRequest,
   type UpdateHostAgentRequest,
 } from '../../shared/agent-hosts.js'
 import { AppError } from '../http/app-error.js'
-import type { TallyCell } from '../http/metrics.js'
-import { validatePing } from '../core/host-status.rules.js'
+import { PING_BODY_LIMIT, PING_ROUTE } from './ping-steps.js'
 import { HISTORY_RESOLUTION_SEC } from '../core/host-state.js'
 
 declare module 'fastify' {
@@ -25,8 +23,6 @@ declare module 'fastify' {
   }
 }
 
-/** A ping is a few hundred bytes; a hundred tasks a few KiB. */
-export const PING_BODY_LIMIT = 64 * 1024
 const MAX_TAGS = 32
 const NAME_MAX = 128
 
@@ -79,67 +75,45 @@ function parseUpdate(body: unknown): UpdateHostAgentRequest {
   return out
 }
 
-/** The one answer sent thousands of times a second, written out directly (its fields are numbers and a boolean). */
-export const pingAnswerJson = (res: AgentPingResponse): string =>
-  `{"accepted":${res.accepted},"server_time":${res.server_time},"offline_after_sec":${res.offline_after_sec}}`
-
-const RESULT_BY_STATUS: Record<number, string> = { 200: 'accepted', 400: 'invalid', 401: 'unauthorized', 403: 'forbidden', 413: 'too_large', 429: 'rate_limited' }
-
 export const hostsRoutes: FastifyPluginAsync = async (app) => {
-  const heartbeatCounters = new Map<number, TallyCell>()
   const notFound = (agentId: string): AppError => new AppError('SWB_HOST_AGENT_NOT_FOUND', `Host agent "${agentId}" is not registered`)
+  const steps = app.pingSteps
 
-  // The ping route has a scope of its own for its body parser: plain JSON.parse, without the
-  // default parser's scans of the text for "__proto__" and "constructor" keys. A ping body is only
-  // ever read field by field into fresh objects (validatePing), so such keys stay inert data.
+  // The ping route has a scope of its own for its body parser (steps.parse). A plain ping on a
+  // listening server is answered before it reaches Fastify (http/ping-fast-path.ts); this route
+  // answers every other one, and every ping sent through `app.inject()`, with the same steps.
   await app.register(async (scope) => {
     scope.removeContentTypeParser('application/json')
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
       let parsed: unknown
       try {
-        parsed = JSON.parse(body as string)
-      } catch {
-        return done(new AppError('SWB_REQUEST_INVALID', 'body is not valid JSON', { field: 'body' }), undefined)
+        parsed = steps.parse(body as string)
+      } catch (err) {
+        return done(err as AppError, undefined)
       }
       done(null, parsed)
     })
 
     scope.post<{ Params: { agentId: string }; Body: unknown }>(
-      '/api/v1/agents/:agentId/ping',
+      PING_ROUTE,
       {
         bodyLimit: PING_BODY_LIMIT,
         config: { agentAuth: true },
         // Credentials and flood control come before the body is even read. Callback-style hooks
         // and a plain handler: at thousands of pings a second, each promise and microtask shows.
         onRequest: (req: FastifyRequest<{ Params: { agentId: string } }>, reply: FastifyReply, done: (err?: Error) => void) => {
-          const agentId = req.params.agentId
-          const auth = scope.hosts.authenticate(agentId, header(req, APP_KEY_HEADER), header(req, APP_SECRET_HEADER), req.ip)
-          if (!auth.ok) {
-            if (auth.retryAfterSec !== undefined) reply.header('retry-after', String(auth.retryAfterSec))
-            return done(new AppError(auth.code))
-          }
-          const wait = scope.hosts.admit(agentId)
-          if (wait > 0) {
-            reply.header('retry-after', String(wait))
-            return done(new AppError('SWB_RATE_LIMITED', `Too many pings from agent "${agentId}"; retry after ${wait} s`))
-          }
-          done()
+          const refused = steps.admit(req.params.agentId, header(req, APP_KEY_HEADER), header(req, APP_SECRET_HEADER), req.ip)
+          if (!refused) return done()
+          if (refused.retryAfterSec !== undefined) reply.header('retry-after', String(refused.retryAfterSec))
+          done(refused.error)
         },
         onResponse: (_req, reply, done) => {
-          let counter = heartbeatCounters.get(reply.statusCode)
-          if (!counter) {
-            counter = scope.metrics.heartbeats.labels({ result: RESULT_BY_STATUS[reply.statusCode] ?? 'error' })
-            heartbeatCounters.set(reply.statusCode, counter)
-          }
-          counter.inc()
+          steps.count(reply.statusCode)
           done()
         },
       },
       (req, reply) => {
-        const checked = validatePing(req.body)
-        if (!checked.ok) throw new AppError('SWB_REQUEST_INVALID', checked.message, { field: checked.field })
-        const { offlineAfterSec } = scope.hosts.ping(req.params.agentId, checked.value)
-        void reply.type('application/json; charset=utf-8').send(pingAnswerJson({ accepted: true, server_time: Date.now(), offline_after_sec: offlineAfterSec }))
+        void reply.type('application/json; charset=utf-8').send(steps.accept(req.params.agentId, req.body))
       },
     )
   })
