@@ -3,6 +3,7 @@
  * (SQLite), with realistic turns — long prompts and answers, bootstrap-context entries, fallbacks,
  * cooldowns — and their gateway logs. Big sets are cached under the temp dir, keyed by parameters.
  */
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -202,6 +203,11 @@ export function generateDataset(spec: DatasetSpec, dir: string, log: (m: string)
     generatedMs: Date.now() - started,
   }
   writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest, null, 2))
+  // Written out now, not by the kernel during the measurements that follow: the one full run
+  // started right after a generation gave a paced GET p99 of 15.3 ms, the next 7.4 ms (bare 5.7).
+  const flushStarted = Date.now()
+  spawnSync('sync', { stdio: 'ignore' })
+  log(`  written to disk in ${((Date.now() - flushStarted) / 1000).toFixed(1)} s`)
   return { ...manifest, dir, cached: false }
 }
 
