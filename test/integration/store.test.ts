@@ -113,7 +113,17 @@ for (const dialect of TEST_DIALECTS) {
       await hosts.insertCredential(cred('k0b', 'h0'))
       await hosts.insertCredential(cred('k0c', 'h0'), 'k0b')
       const seen = new Map(Array.from({ length: 450 }, (_, i) => [`h${i}`, 1_795_000_000_000 + i] as [string, number]))
+      // The save lets the event loop run between its chunks (three of hosts, one of keys here).
+      let turns = 0
+      const tick = (): void => {
+        turns++
+        if (!saved) setImmediate(tick)
+      }
+      let saved = false
+      setImmediate(tick)
       await hosts.saveTimes(seen, new Map([['k0c', 1_795_000_000_123]]))
+      saved = true
+      expect(turns).toBeGreaterThanOrEqual(4)
       await hosts.updateAgent({ ...agent('h1'), agent_name: 'Renamed', pool_id: 'q', tags: [] })
       await hosts.deleteAgent('h2')
       const loaded = await hosts.load()

@@ -32,6 +32,8 @@ export interface HostRepository {
   saveTimes(seen: Map<string, number>, used: Map<string, number>): Promise<void>
 }
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
@@ -93,9 +95,12 @@ export function createHostRepository(store: Store): HostRepository {
 
     async saveTimes(seen, used) {
       if (seen.size === 0 && used.size === 0) return
-      // A thousand hosts ping every few seconds: one statement per chunk, not one per row.
+      // A thousand hosts ping every few seconds: one statement per chunk, not one per row. SQLite
+      // runs each statement on this thread (about a millisecond for 200 rows): the event loop gets
+      // a turn between them, so a ping waits for one chunk at most, not for the whole save.
       await db.transaction().execute(async (tx) => {
         for (const part of chunks([...seen], 200)) {
+          await yieldToEventLoop()
           const cases = sql.join(part.map(([id, t]) => sql`when ${id} then cast(${t} as bigint)`), sql` `)
           await tx
             .updateTable('host_agents')
@@ -104,6 +109,7 @@ export function createHostRepository(store: Store): HostRepository {
             .execute()
         }
         for (const part of chunks([...used], 200)) {
+          await yieldToEventLoop()
           const cases = sql.join(part.map(([key, t]) => sql`when ${key} then cast(${t} as bigint)`), sql` `)
           await tx
             .updateTable('host_credentials')
