@@ -15,7 +15,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
-import { APP_KEY_HEADER, APP_SECRET_HEADER } from '../../shared/agent-hosts.js'
+import { APP_KEY_HEADER, APP_SECRET_HEADER, HOST_ID_PATTERN } from '../../shared/agent-hosts.js'
 import { ERROR_CODES } from '../../shared/errors.js'
 import { PING_BODY_LIMIT, type PingSteps } from '../routes/ping-steps.js'
 import { AppError } from './app-error.js'
@@ -25,8 +25,6 @@ export type PingFastPath = (req: IncomingMessage, res: ServerResponse) => boolea
 
 const PREFIX = '/api/v1/agents/'
 const SUFFIX = '/ping'
-/** HOST_ID_PATTERN's characters: an id made of them needs no decoding, so the raw path is the id. */
-const PLAIN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const JSON_TYPE = 'application/json; charset=utf-8'
 
 const oneHeader = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v)
@@ -35,7 +33,8 @@ const oneHeader = (v: string | string[] | undefined): string | undefined => (Arr
 function plainPingId(url: string): string | null {
   if (url.length > PREFIX.length + 64 + SUFFIX.length || !url.startsWith(PREFIX) || !url.endsWith(SUFFIX)) return null
   const id = url.slice(PREFIX.length, url.length - SUFFIX.length)
-  return PLAIN_ID.test(id) ? id : null
+  // An id of HOST_ID_PATTERN's characters needs no decoding: the raw path segment is the id.
+  return HOST_ID_PATTERN.test(id) ? id : null
 }
 
 function isPlainJson(type: string | undefined): boolean {
