@@ -684,6 +684,7 @@ export const en = {
     showing: 'Showing {n} of {total}',
     clear: 'Show all',
     noMatch: 'No agent matches this filter.',
+    more: 'Show {n} more',
   },
   status: {
     healthy: 'Healthy',

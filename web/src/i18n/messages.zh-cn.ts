@@ -686,6 +686,7 @@ export const zhCN: MessageSchema = {
     showing: '显示 {n} / {total}',
     clear: '显示全部',
     noMatch: '没有符合条件的智能体。',
+    more: '再显示 {n} 个',
   },
   status: {
     healthy: '正常',

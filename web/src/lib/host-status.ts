@@ -19,9 +19,14 @@ export const HOST_STATE_TONE: Record<HostState, ReasonTone> = {
   never: 'neutral',
 }
 
-/** When the agent last pinged (epoch ms), from the registry or its last metrics. */
+/**
+ * When the agent last pinged (epoch ms): the later of the registry's time and its last metrics'
+ * (the registry entry is not replaced on every ping; the metrics are).
+ */
 export function lastSeen(host: HostView): number | null {
-  if (host.agent.last_seen_at !== null) return host.agent.last_seen_at
   const t = host.metrics ? Date.parse(host.metrics.last_update_time) : NaN
-  return Number.isFinite(t) ? t : null
+  const reported = Number.isFinite(t) ? t : null
+  const registered = host.agent.last_seen_at
+  if (registered === null) return reported
+  return reported === null ? registered : Math.max(registered, reported)
 }

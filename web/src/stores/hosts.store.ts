@@ -25,11 +25,37 @@ export interface HostView {
   online: boolean
 }
 
+/** The order `localeCompare` gives, with one collator instead of one per comparison. */
+const collator = new Intl.Collator()
+
 const byName = (a: HostAgent, b: HostAgent): number =>
-  a.agent_name.localeCompare(b.agent_name) || a.agent_id.localeCompare(b.agent_id)
+  collator.compare(a.agent_name, b.agent_name) || collator.compare(a.agent_id, b.agent_id)
 
 /** The default pool first, the others by name. */
-const byPool = (a: string, b: string): number => Number(b === DEFAULT_POOL) - Number(a === DEFAULT_POOL) || a.localeCompare(b)
+const byPool = (a: string, b: string): number => Number(b === DEFAULT_POOL) - Number(a === DEFAULT_POOL) || collator.compare(a, b)
+
+const NO_HOSTS: HostView[] = []
+
+/** True when both lists hold the same objects in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function summarise(poolId: string, members: HostView[]): PoolSummary {
+  const live = members.filter((h) => h.online && h.metrics)
+  const online = members.filter((h) => h.online).length
+  return {
+    pool_id: poolId,
+    agents: members.length,
+    online,
+    offline: members.length - online,
+    running_tasks: live.reduce((n, h) => n + (h.metrics?.running_tasks.length ?? 0), 0),
+    avg_cpu: mean(live.map((h) => h.metrics?.cpu_usage ?? 0)),
+    avg_memory: mean(live.map((h) => h.metrics?.memory_usage ?? 0)),
+  }
+}
 
 const toPoint = (m: AgentMetrics): MetricsPoint => [Date.parse(m.last_update_time), m.cpu_usage, m.memory_usage, m.running_tasks.length]
 
@@ -66,8 +92,8 @@ export const useHostsStore = defineStore('hosts', () => {
   const views = new Map<string, HostView>()
 
   /** The same object while neither the agent nor its metrics changed, so nothing re-renders for it. */
-  function view(agent: HostAgent): HostView {
-    const m = metrics.value.get(agent.agent_id) ?? null
+  function view(agent: HostAgent, known: Map<string, AgentMetrics> = metrics.value): HostView {
+    const m = known.get(agent.agent_id) ?? null
     const cached = views.get(agent.agent_id)
     if (cached && cached.agent === agent && cached.metrics === m) return cached
     const next = { agent, metrics: m, online: agent.online }
@@ -75,7 +101,18 @@ export const useHostsStore = defineStore('hosts', () => {
     return next
   }
 
-  const hostList = computed<HostView[]>(() => [...agents.value.values()].sort(byName).map(view))
+  /**
+   * With a thousand agents pinging, the dashboard takes a batch of metrics every second or so. Only
+   * the registry decides the order, so it is sorted when the registry changes, not on every batch;
+   * a pool whose members and their metrics did not change keeps its list and its summary (the
+   * same objects), so only the pools that did change render again.
+   */
+  const sortedAgents = computed(() => [...agents.value.values()].sort(byName))
+
+  const hostList = computed<HostView[]>(() => {
+    const known = metrics.value
+    return sortedAgents.value.map((agent) => view(agent, known))
+  })
 
   const poolIds = computed(() => {
     const ids = new Set(listedPools.value)
@@ -83,19 +120,31 @@ export const useHostsStore = defineStore('hosts', () => {
     return [...ids].sort(byPool)
   })
 
+  let lastByPool = new Map<string, HostView[]>()
+  const hostsByPool = computed(() => {
+    const next = new Map<string, HostView[]>()
+    for (const h of hostList.value) {
+      const members = next.get(h.agent.pool_id)
+      if (members) members.push(h)
+      else next.set(h.agent.pool_id, [h])
+    }
+    for (const [poolId, members] of next) {
+      const before = lastByPool.get(poolId)
+      if (before && sameItems(before, members)) next.set(poolId, before)
+    }
+    lastByPool = next
+    return next
+  })
+
+  const summaryCache = new Map<string, { members: HostView[]; summary: PoolSummary }>()
   const poolSummaries = computed<PoolSummary[]>(() =>
     poolIds.value.map((poolId) => {
-      const members = hostList.value.filter((h) => h.agent.pool_id === poolId)
-      const live = members.filter((h) => h.online && h.metrics)
-      return {
-        pool_id: poolId,
-        agents: members.length,
-        online: members.filter((h) => h.online).length,
-        offline: members.filter((h) => !h.online).length,
-        running_tasks: live.reduce((n, h) => n + (h.metrics?.running_tasks.length ?? 0), 0),
-        avg_cpu: mean(live.map((h) => h.metrics?.cpu_usage ?? 0)),
-        avg_memory: mean(live.map((h) => h.metrics?.memory_usage ?? 0)),
-      }
+      const members = hostsByPool.value.get(poolId) ?? NO_HOSTS
+      const cached = summaryCache.get(poolId)
+      if (cached && cached.members === members) return cached.summary
+      const summary = summarise(poolId, members)
+      summaryCache.set(poolId, { members, summary })
+      return summary
     }),
   )
 
@@ -107,7 +156,7 @@ export const useHostsStore = defineStore('hosts', () => {
   }
 
   function poolHosts(poolId: string): HostView[] {
-    return hostList.value.filter((h) => h.agent.pool_id === poolId)
+    return hostsByPool.value.get(poolId) ?? NO_HOSTS
   }
 
   function appendPoint(agentId: string, point: MetricsPoint): void {
@@ -126,6 +175,14 @@ export const useHostsStore = defineStore('hosts', () => {
     )
   }
 
+  /** Set when a pushed message changed the registry; `applyMessage` then tells whoever reads it. */
+  let registryChanged = false
+
+  function setAgent(agent: HostAgent): void {
+    agents.value.set(agent.agent_id, agent)
+    registryChanged = true
+  }
+
   /**
    * Records what an agent reported. A live message also tells whether the agent is online; in a
    * snapshot the registry's own `online` decides (an offline agent's last metrics may still be there).
@@ -136,8 +193,11 @@ export const useHostsStore = defineStore('hosts', () => {
     const agent = agents.value.get(m.agent_id)
     const seenAt = Date.parse(m.last_update_time)
     const online = live ? m.status !== 'offline' : (agent?.online ?? false)
-    if (live && agent && (agent.online !== online || agent.last_seen_at !== seenAt)) {
-      agents.value.set(m.agent_id, { ...agent, online, last_seen_at: Number.isFinite(seenAt) ? seenAt : agent.last_seen_at })
+    // The registry entry changes when the agent comes or goes, not on every ping: while it is online
+    // its metrics tell when it last pinged (see `lastSeen`), and the registry's order and pools,
+    // which every page sorts and groups by, stay as they were.
+    if (live && agent && agent.online !== online) {
+      setAgent({ ...agent, online, last_seen_at: Number.isFinite(seenAt) ? seenAt : agent.last_seen_at })
     }
     if (online && m.status !== 'offline' && before?.last_update_time !== m.last_update_time) appendPoint(m.agent_id, toPoint(m))
   }
@@ -260,12 +320,12 @@ export const useHostsStore = defineStore('hosts', () => {
       const agent = agents.value.get(m.agent_id)
       if (!agent) return pool_id
       const seenAt = m.last_update_time ? Date.parse(m.last_update_time) : agent.last_seen_at
-      agents.value.set(m.agent_id, { ...agent, online: false, last_seen_at: seenAt })
+      setAgent({ ...agent, online: false, last_seen_at: seenAt })
       return null
     },
     host_agent_update: ({ agent }, seq) => {
       appliedSeq.set(agent.agent_id, seq)
-      agents.value.set(agent.agent_id, agent)
+      setAgent(agent)
       return null
     },
     host_agent_removed: ({ agent_id, pool_id }, seq) => {
@@ -275,6 +335,7 @@ export const useHostsStore = defineStore('hosts', () => {
       appliedSeq.set(agent_id, seq)
       // Metrics and sparkline stay until the next snapshot: a moved agent comes back with them.
       agents.value.delete(agent_id)
+      registryChanged = true
       return null
     },
   }
@@ -282,8 +343,9 @@ export const useHostsStore = defineStore('hosts', () => {
   /** Applies one pushed message; returns a pool whose snapshot should be fetched, or null. */
   function applyMessage(message: FeedEnvelope<'hosts'>): string | null {
     const apply = appliers[message.type] as (data: FeedEnvelope<'hosts'>['data'], seq: number) => string | null
+    registryChanged = false
     const reload = apply(message.data, message.seq)
-    triggerRef(agents)
+    if (registryChanged) triggerRef(agents)
     triggerRef(metrics)
     triggerRef(series)
     return reload
