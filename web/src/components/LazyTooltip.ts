@@ -51,7 +51,9 @@ export default defineComponent({
       const child = slots.default?.().find((v: VNode) => typeof v.type !== 'symbol')
       if (!child) return null
       const triggerNode = cloneVNode(child, { ref: setTrigger, onMouseenter: arm, onFocusin: arm, onMouseleave: leave, onFocusout: leave }, true)
-      if (!armed.value) return triggerNode
+      // Always a pair, so that arming patches the trigger in place: a new element would lose the
+      // keyboard focus that armed it.
+      if (!armed.value) return [triggerNode, null]
       return [
         triggerNode,
         h(
@@ -65,6 +67,8 @@ export default defineComponent({
             showAfter: props.showAfter,
             hideAfter: props.hideAfter,
             enterable: props.enterable,
+            // Status pills take keyboard focus so that their explanation is there without a mouse.
+            trigger: ['hover', 'focus'],
           },
           { content: () => slots.content?.() },
         ),
