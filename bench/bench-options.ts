@@ -1,6 +1,6 @@
 /** Command line of `npm run bench` and the sizes of a full and a quick run. */
 
-export const BENCH_NAMES = ['ingest', 'freshness', 'statuses', 'pings', 'executions'] as const
+export const BENCH_NAMES = ['ingest', 'freshness', 'statuses', 'pings', 'executions', 'dashboard'] as const
 export type BenchName = (typeof BENCH_NAMES)[number]
 
 export interface IngestParams {
@@ -49,6 +49,16 @@ export interface ExecutionsParams {
   timeoutMs: number
 }
 
+export interface DashboardParams {
+  /** Page loads measured per fleet (after one not counted). */
+  loads: number
+  hosts: number
+  pools: number
+  pingEverySec: number
+  /** How long each page is watched while the hosts ping. */
+  windowSec: number
+}
+
 export interface BenchOptions {
   quick: boolean
   only: BenchName[]
@@ -61,6 +71,7 @@ export interface BenchOptions {
   statuses: StatusesParams
   pings: PingsParams
   executions: ExecutionsParams
+  dashboard: DashboardParams
 }
 
 const MiB = 1024 * 1024
@@ -71,7 +82,8 @@ const FULL = {
   statuses: { legacyAgents: 500, sqliteAgents: 500, durationSec: 10, connections: 10 },
   pings: { agents: 1000, pools: 10, clients: 1000, durationSec: 10, warmupSec: 3, connections: 20 },
   executions: { executions: 1000, concurrency: 4, timeoutMs: 300_000 },
-} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions'>
+  dashboard: { loads: 5, hosts: 1000, pools: 10, pingEverySec: 5, windowSec: 10 },
+} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions' | 'dashboard'>
 
 const QUICK = {
   ingest: { legacyAgents: 16, sqliteAgents: 4, legacyBytes: 64 * MiB, sqliteBytes: 16 * MiB, readyTimeoutMs: 3 * 60_000, settleTimeoutMs: 10_000 },
@@ -79,7 +91,8 @@ const QUICK = {
   statuses: { legacyAgents: 100, sqliteAgents: 100, durationSec: 3, connections: 10 },
   pings: { agents: 200, pools: 4, clients: 200, durationSec: 3, warmupSec: 1, connections: 20 },
   executions: { executions: 100, concurrency: 4, timeoutMs: 120_000 },
-} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions'>
+  dashboard: { loads: 3, hosts: 200, pools: 4, pingEverySec: 5, windowSec: 5 },
+} satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions' | 'dashboard'>
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--only <name>[,<name>…]] [--regenerate] [--generate-only] [--seed <n>]
 
@@ -129,5 +142,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     statuses: { ...sizes.statuses },
     pings: { ...sizes.pings },
     executions: { ...sizes.executions },
+    dashboard: { ...sizes.dashboard },
   }
 }

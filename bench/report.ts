@@ -3,6 +3,7 @@ import type { FreshnessResult } from './freshness.bench.js'
 import type { IngestResult } from './ingest.bench.js'
 import type { StatusesResult } from './model-statuses.bench.js'
 import type { PingLoad, PingsResult } from './pings.bench.js'
+import type { DashboardResult } from './dashboard.bench.js'
 import type { ExecutionsResult } from './executions.bench.js'
 
 export interface BenchResults {
@@ -11,6 +12,7 @@ export interface BenchResults {
   statuses?: StatusesResult
   pings?: PingsResult
   executions?: ExecutionsResult
+  dashboard?: DashboardResult
   errors: Record<string, string>
 }
 
@@ -198,6 +200,24 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
       '',
     ])
     if (x.rss) rows.push(['executions', 'server RSS before → after (peak)', `${f(x.rss.beforeMb)} → ${f(x.rss.afterMb)} MB (${f(x.rss.peakMb)} MB)`, '', ''])
+  }
+  if (r.dashboard) {
+    const d = r.dashboard
+    const load = (p: DashboardResult['fleet']): string =>
+      `${f(p.firstCardMs)} ms (${p.runs.map((x) => f(x)).join(', ')}); longest task ${f(p.longestTaskMs)} ms; ${p.elements} elements; JS heap ${f(p.heapMb)} MB`
+    rows.push(['dashboard', `first agent card, ${d.fleet.agents} agents (median)`, load(d.fleet), '', ''])
+    rows.push(['dashboard', `  the same page, ${d.baseline.agents} agents`, load(d.baseline), '', ''])
+    rows.push(['dashboard', '  1,000 ÷ 4 agents', `${f(d.fleet.firstCardMs / Math.max(1, d.baseline.firstCardMs), 2)}×`, '', ''])
+    rows.push(['dashboard', 'hosts pinging meanwhile', `${d.hosts} in ${d.pools} pools, ${f(d.pingsPerSec)} pings/s`, '', ''])
+    for (const p of d.pages) {
+      rows.push([
+        'dashboard',
+        `  browser main thread on ${p.route}`,
+        `${f(p.busyPct)} % busy over ${f(p.windowSec)} s; ${p.longestTaskMs > 0 ? `longest task ${f(p.longestTaskMs)} ms` : 'no task over 50 ms'}; ${p.elements} elements`,
+        '',
+        '',
+      ])
+    }
   }
   for (const [name, message] of Object.entries(r.errors)) rows.push([name, 'ERROR', message.split('\n')[0] ?? '', '', 'n/a'])
 

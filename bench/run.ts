@@ -12,6 +12,7 @@ import { runFreshnessBench } from './freshness.bench.js'
 import { runIngestBench } from './ingest.bench.js'
 import { runStatusesBench } from './model-statuses.bench.js'
 import { runPingsBench } from './pings.bench.js'
+import { runDashboardBench } from './dashboard.bench.js'
 import { runExecutionsBench } from './executions.bench.js'
 import { checkTargets, renderReport, type BenchResults } from './report.js'
 import { buildServer, REPO_ROOT } from './server.process.js'
@@ -125,6 +126,15 @@ async function main(): Promise<number> {
       results.executions = await runExecutionsBench(options.executions, log)
     } catch (err) {
       results.errors.executions = err instanceof Error ? err.message : String(err)
+    }
+  }
+
+  if (wants('dashboard')) {
+    log('\n[dashboard] the web app in Chromium at 1,000 agents')
+    try {
+      results.dashboard = await runDashboardBench(dataset(statusesSpec(options), options), options.dashboard, log)
+    } catch (err) {
+      results.errors.dashboard = err instanceof Error ? err.message : String(err)
     }
   }
 

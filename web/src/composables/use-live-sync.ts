@@ -48,6 +48,8 @@ interface LiveFeed<F extends Feed> {
   apply(message: FeedEnvelope<F>): void
   /** Messages may have been lost (not only delayed): reload whatever the snapshot does not cover. */
   afterGap?(): void
+  /** The connection is closing: drop whatever waits to be applied. */
+  dispose?(): void
 }
 
 type Feeds = { [F in Feed]: LiveFeed<F> }
@@ -97,13 +99,51 @@ function createFleetFeed(http: HttpClient, loadError: Ref<ApiError | null>): Liv
   }
 }
 
+/** Longest a pushed host message waits to be applied with the others that came with it. */
+export const HOST_BATCH_MAX_WAIT_MS = 100
+
 function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHistory: (poolId: string) => Promise<void> } {
   const hosts = useHostsStore()
   const pendingPools = new Set<string>()
 
+  /**
+   * The server pushes host metrics once a second per pool, a frame per agent: applied one by one,
+   * a thousand pinging agents had the pool pages render two hundred times a second. They are
+   * applied together on the next animation frame (or after HOST_BATCH_MAX_WAIT_MS when the page is
+   * hidden and frames stop), in the order they came, and always before a snapshot is.
+   */
+  let queued: FeedEnvelope<'hosts'>[] = []
+  let frame: number | null = null
+  let timer: ReturnType<typeof setTimeout> | null = null
+
+  function flush(): void {
+    if (frame !== null) cancelAnimationFrame(frame)
+    if (timer !== null) clearTimeout(timer)
+    frame = timer = null
+    const messages = queued
+    queued = []
+    for (const message of messages) {
+      const poolId = hosts.applyMessage(message)
+      // An agent registered before its first ping reached us: one fetch per pool, however many pings.
+      if (poolId && !pendingPools.has(poolId)) {
+        pendingPools.add(poolId)
+        void loadPool(poolId)
+      }
+    }
+  }
+
+  function enqueue(message: FeedEnvelope<'hosts'>): void {
+    queued.push(message)
+    if (timer !== null) return
+    timer = setTimeout(flush, HOST_BATCH_MAX_WAIT_MS)
+    if (typeof requestAnimationFrame === 'function') frame = requestAnimationFrame(flush)
+  }
+
   async function loadPool(poolId: string): Promise<void> {
     try {
-      hosts.replacePool(await http.poolMetrics(poolId))
+      const snapshot = await http.poolMetrics(poolId)
+      flush()
+      hosts.replacePool(snapshot)
     } catch {
       // The next snapshot (resync or poll) brings the pool in.
     } finally {
@@ -113,7 +153,9 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
 
   async function loadHistory(poolId: string): Promise<void> {
     try {
-      hosts.applyHistory(await http.poolHistory(poolId))
+      const history = await http.poolHistory(poolId)
+      flush()
+      hosts.applyHistory(history)
     } catch {
       // Without the last hour a sparkline starts with the live points.
     }
@@ -128,6 +170,7 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
         try {
           const { pools } = await http.pools()
           const snapshots = await Promise.all(pools.map((p) => http.poolMetrics(p.pool_id)))
+          flush()
           hosts.replaceSnapshot(
             pools.map((p) => p.pool_id),
             snapshots,
@@ -137,15 +180,15 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
           hosts.loadError = err
         }
       },
-      apply(message) {
-        const poolId = hosts.applyMessage(message)
-        // An agent registered before its first ping reached us: one fetch per pool, however many pings.
-        if (poolId && !pendingPools.has(poolId)) {
-          pendingPools.add(poolId)
-          void loadPool(poolId)
-        }
+      apply: enqueue,
+      dispose() {
+        if (frame !== null) cancelAnimationFrame(frame)
+        if (timer !== null) clearTimeout(timer)
+        frame = timer = null
+        queued = []
       },
       afterGap() {
+        flush()
         for (const poolId of hosts.historyPoolIds()) void loadHistory(poolId)
       },
     },
@@ -357,6 +400,7 @@ function createSync(): Shared {
       disposed = true
       stopPolling()
       ws.stop()
+      for (const feed of feedList) feed.dispose?.()
     })
 
     const result: LiveSync = {

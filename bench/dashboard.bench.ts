@@ -1,0 +1,272 @@
+/**
+ * The web dashboard in headless Chromium against the built server: how soon the first agent card
+ * shows for a fleet of 1,000 agents, next to the same page for the 4 agents of a fixture (measured
+ * in the same run, the floor set by loading the app itself), and how much of the browser's main
+ * thread the pages take while 1,000 registered hosts ping every 5 seconds.
+ */
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { chromium, type Browser, type CDPSession } from 'playwright-core'
+import type { CreateHostAgentResponse } from '../src/shared/agent-hosts.js'
+import type { DashboardParams } from './bench-options.js'
+import { BENCH_ROOT, type Dataset } from './dataset.generator.js'
+import { pingBody } from './pings.bench.js'
+import { REPO_ROOT, startServer, type RunningServer } from './server.process.js'
+
+export const CHROMIUM = process.env.SWB_CHROMIUM ?? '/usr/bin/chromium'
+
+export interface PageLoad {
+  agents: number
+  /** Navigation → first agent card in the document, ms: the median, then every load. */
+  firstCardMs: number
+  runs: number[]
+  /** Longest main-thread task of the load (median over the loads), ms. */
+  longestTaskMs: number
+  /** Elements in the page once it has settled. */
+  elements: number
+  /** Live JS heap once settled, MB. */
+  heapMb: number
+}
+
+export interface PageUnderPings {
+  route: string
+  /** Share of the browser's main thread spent in tasks over the window (Chromium's TaskDuration). */
+  busyPct: number
+  longestTaskMs: number
+  windowSec: number
+  elements: number
+}
+
+export interface DashboardResult {
+  fleet: PageLoad
+  baseline: PageLoad
+  hosts: number
+  pools: number
+  pingsPerSec: number
+  pages: PageUnderPings[]
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The dashboard is served from dist/web: always built anew, as a stale build would measure old code. */
+function buildWeb(log: (m: string) => void): void {
+  log('  building the web app…')
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error'], {
+    cwd: REPO_ROOT,
+    stdio: 'inherit',
+  })
+  if (r.status !== 0) throw new Error('the web app does not build; see the errors above')
+}
+
+async function launch(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or point SWB_CHROMIUM at one`)
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}
+
+/** Records every main-thread task over 50 ms and when the first card entered the document. */
+const PAGE_PROBE = `
+  window.__swbTasks = []
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__swbTasks.push(e.duration) }).observe({ type: 'longtask', buffered: true })
+  new MutationObserver(() => {
+    if (!window.__swbFirstCard && document.querySelector('[data-testid="agent-card"]')) window.__swbFirstCard = performance.now()
+  }).observe(document, { subtree: true, childList: true })
+`
+
+interface ProbeResult {
+  firstCard: number
+  longest: number
+  elements: number
+  heap: number
+}
+
+async function loadOnce(browser: Browser, server: RunningServer): Promise<ProbeResult> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  try {
+    const page = await context.newPage()
+    await page.addInitScript(PAGE_PROBE)
+    await page.goto(`${server.baseUrl}/#/?token=${server.token}`)
+    await page.waitForSelector('[data-testid="agent-card"]', { timeout: 60_000 })
+    await sleep(1500)
+    return await page.evaluate(() => {
+      const w = window as unknown as { __swbFirstCard: number; __swbTasks: number[] }
+      const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
+      return {
+        firstCard: w.__swbFirstCard,
+        longest: Math.max(0, ...w.__swbTasks),
+        elements: document.querySelectorAll('*').length,
+        heap: (memory?.usedJSHeapSize ?? 0) / 1024 / 1024,
+      }
+    })
+  } finally {
+    await context.close()
+  }
+}
+
+async function measureLoads(browser: Browser, server: RunningServer, agents: number, loads: number): Promise<PageLoad> {
+  // One load first, not counted: the server's first answer of the list and the disk cache.
+  await loadOnce(browser, server)
+  const runs: ProbeResult[] = []
+  for (let i = 0; i < loads; i++) runs.push(await loadOnce(browser, server))
+  return {
+    agents,
+    firstCardMs: median(runs.map((r) => r.firstCard)),
+    runs: runs.map((r) => r.firstCard),
+    longestTaskMs: median(runs.map((r) => r.longest)),
+    elements: median(runs.map((r) => r.elements)),
+    heapMb: median(runs.map((r) => r.heap)),
+  }
+}
+
+async function taskSeconds(session: CDPSession): Promise<number> {
+  const { metrics } = (await session.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }
+  return metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0
+}
+
+async function measureUnderPings(browser: Browser, server: RunningServer, route: string, windowSec: number): Promise<PageUnderPings> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  try {
+    const page = await context.newPage()
+    await page.addInitScript(PAGE_PROBE)
+    await page.goto(`${server.baseUrl}/#/?token=${server.token}`)
+    await page.waitForSelector('[data-testid="agent-card"]', { timeout: 60_000 })
+    await page.evaluate((r) => (location.hash = `#${r}`), route)
+    // Let the page load and render before the window opens.
+    await sleep(4000)
+    const session = await context.newCDPSession(page)
+    await session.send('Performance.enable')
+    await page.evaluate(() => ((window as unknown as { __swbTasks: number[] }).__swbTasks = []))
+    const before = await taskSeconds(session)
+    const t0 = performance.now()
+    await sleep(windowSec * 1000)
+    const busy = (await taskSeconds(session)) - before
+    const elapsed = (performance.now() - t0) / 1000
+    const probe = await page.evaluate(() => ({
+      longest: Math.max(0, ...(window as unknown as { __swbTasks: number[] }).__swbTasks),
+      elements: document.querySelectorAll('*').length,
+    }))
+    return { route, busyPct: (100 * busy) / elapsed, longestTaskMs: probe.longest, windowSec: elapsed, elements: probe.elements }
+  } finally {
+    await context.close()
+  }
+}
+
+/** Registers `hosts` agents in `pools` pools and has each ping every `everySec` seconds until stopped. */
+async function startPinging(server: RunningServer, hosts: number, pools: number, everySec: number): Promise<{ stop: () => Promise<number> }> {
+  const credentials: { id: string; key: string; secret: string }[] = []
+  for (let i = 0; i < hosts; i++) {
+    const id = `host-${String(i).padStart(4, '0')}`
+    const r = await fetch(`${server.baseUrl}/api/v1/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ agent_id: id, pool_id: `pool-${i % pools}` }),
+    })
+    if (r.status !== 201) throw new Error(`registering ${id}: HTTP ${r.status}`)
+    const { credential } = (await r.json()) as CreateHostAgentResponse
+    credentials.push({ id, key: credential.app_key, secret: credential.app_secret })
+  }
+  let running = true
+  let sent = 0
+  const started = performance.now()
+  const ping = async (i: number): Promise<void> => {
+    const c = credentials[i]
+    if (!c) return
+    const body = JSON.parse(pingBody(i + Math.floor(sent / hosts) * 7)) as Record<string, unknown>
+    const r = await fetch(`${server.baseUrl}/api/v1/agents/${c.id}/ping`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-app-key': c.key, 'x-app-secret': c.secret },
+      body: JSON.stringify({ ...body, interval_sec: everySec }),
+    })
+    await r.arrayBuffer()
+    if (r.status !== 200) throw new Error(`ping ${c.id}: HTTP ${r.status}`)
+    sent += 1
+  }
+  // Spread evenly: one slice of the hosts every 100 ms.
+  const slices = everySec * 10
+  const perSlice = Math.ceil(hosts / slices)
+  const loop = (async () => {
+    for (let slice = 0; running; slice = (slice + 1) % slices) {
+      const t = performance.now()
+      await Promise.all(Array.from({ length: perSlice }, (_, k) => ping(slice * perSlice + k)))
+      await sleep(Math.max(0, 100 - (performance.now() - t)))
+    }
+  })()
+  return {
+    stop: async () => {
+      running = false
+      await loop
+      return sent / ((performance.now() - started) / 1000)
+    },
+  }
+}
+
+export async function runDashboardBench(data: Dataset, params: DashboardParams, log: (m: string) => void): Promise<DashboardResult> {
+  buildWeb(log)
+  const browser = await launch()
+  mkdirSync(BENCH_ROOT, { recursive: true })
+  const work = mkdtempSync(join(BENCH_ROOT, 'dashboard-'))
+  const logDir = join(BENCH_ROOT, 'server-logs')
+  mkdirSync(logDir, { recursive: true })
+  const token = `bench-${Date.now().toString(36)}`
+  const agents = data.agentIds.legacy.length + data.agentIds.sqlite.length
+  try {
+    const fixture = join(work, 'fixture-home')
+    cpSync(join(REPO_ROOT, 'test', 'fixtures', 'openclaw-2026.9.6', 'openclaw-home'), fixture, { recursive: true })
+    const small = await startServer({
+      dataDir: join(work, 'small'),
+      openclawDirs: [fixture],
+      token,
+      outputFile: join(logDir, `dashboard-small-${token}.out`),
+      expectAgents: 4,
+      readyTimeoutMs: 60_000,
+    })
+    let baseline: PageLoad
+    try {
+      log(`  the dashboard with the fixture's 4 agents, ${params.loads} loads…`)
+      baseline = await measureLoads(browser, small, 4, params.loads)
+    } finally {
+      await small.stop()
+    }
+
+    const server = await startServer({
+      dataDir: join(work, 'fleet'),
+      openclawDirs: data.stateDirs,
+      token,
+      outputFile: join(logDir, `dashboard-${token}.out`),
+      expectAgents: agents,
+      readyTimeoutMs: 300_000,
+    })
+    try {
+      log(`  the dashboard with ${agents} agents, ${params.loads} loads…`)
+      const fleet = await measureLoads(browser, server, agents, params.loads)
+      log(`  registering ${params.hosts} hosts in ${params.pools} pools, each pinging every ${params.pingEverySec} s…`)
+      const pinging = await startPinging(server, params.hosts, params.pools, params.pingEverySec)
+      let pingsPerSec = 0
+      const pages: PageUnderPings[] = []
+      try {
+        // The first history and snapshots settle before anything is measured.
+        await sleep(3000)
+        for (const route of ['/pools', '/pools/pool-0', '/']) {
+          log(`  ${route} for ${params.windowSec} s while they ping…`)
+          pages.push(await measureUnderPings(browser, server, route, params.windowSec))
+        }
+      } finally {
+        pingsPerSec = await pinging.stop()
+      }
+      return { fleet, baseline, hosts: params.hosts, pools: params.pools, pingsPerSec, pages }
+    } finally {
+      await server.stop()
+    }
+  } finally {
+    await browser.close()
+    rmSync(work, { recursive: true, force: true })
+  }
+}
