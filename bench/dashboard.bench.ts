@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { chromium, type Browser, type CDPSession } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
 import type { CreateHostAgentResponse } from '../src/shared/agent-hosts.js'
 import type { DashboardParams } from './bench-options.js'
 import { BENCH_ROOT, type Dataset } from './dataset.generator.js'
@@ -88,15 +88,24 @@ interface ProbeResult {
   heap: number
 }
 
-async function loadOnce(browser: Browser, server: RunningServer): Promise<ProbeResult> {
+/** A fresh browser context signed in on the Agents page, its first card shown; closed after `use`. */
+async function onDashboard<T>(browser: Browser, server: RunningServer, use: (page: Page, context: BrowserContext) => Promise<T>): Promise<T> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
   try {
     const page = await context.newPage()
     await page.addInitScript(PAGE_PROBE)
     await page.goto(`${server.baseUrl}/#/?token=${server.token}`)
     await page.waitForSelector('[data-testid="agent-card"]', { timeout: 60_000 })
+    return await use(page, context)
+  } finally {
+    await context.close()
+  }
+}
+
+function loadOnce(browser: Browser, server: RunningServer): Promise<ProbeResult> {
+  return onDashboard(browser, server, async (page) => {
     await sleep(1500)
-    return await page.evaluate(() => {
+    return page.evaluate(() => {
       const w = window as unknown as { __swbFirstCard: number; __swbTasks: number[] }
       const memory = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory
       return {
@@ -106,9 +115,7 @@ async function loadOnce(browser: Browser, server: RunningServer): Promise<ProbeR
         heap: (memory?.usedJSHeapSize ?? 0) / 1024 / 1024,
       }
     })
-  } finally {
-    await context.close()
-  }
+  })
 }
 
 async function measureLoads(browser: Browser, server: RunningServer, agents: number, loads: number): Promise<PageLoad> {
@@ -131,13 +138,8 @@ async function taskSeconds(session: CDPSession): Promise<number> {
   return metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0
 }
 
-async function measureUnderPings(browser: Browser, server: RunningServer, route: string, windowSec: number): Promise<PageUnderPings> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-  try {
-    const page = await context.newPage()
-    await page.addInitScript(PAGE_PROBE)
-    await page.goto(`${server.baseUrl}/#/?token=${server.token}`)
-    await page.waitForSelector('[data-testid="agent-card"]', { timeout: 60_000 })
+function measureUnderPings(browser: Browser, server: RunningServer, route: string, windowSec: number): Promise<PageUnderPings> {
+  return onDashboard(browser, server, async (page, context) => {
     await page.evaluate((r) => (location.hash = `#${r}`), route)
     // Let the page load and render before the window opens.
     await sleep(4000)
@@ -154,9 +156,7 @@ async function measureUnderPings(browser: Browser, server: RunningServer, route:
       elements: document.querySelectorAll('*').length,
     }))
     return { route, busyPct: (100 * busy) / elapsed, longestTaskMs: probe.longest, windowSec: elapsed, elements: probe.elements }
-  } finally {
-    await context.close()
-  }
+  })
 }
 
 /** Registers `hosts` agents in `pools` pools and has each ping every `everySec` seconds until stopped. */

@@ -47,6 +47,8 @@ export function useProgressiveList<T>(
 
   watch(sentinel, (el, old) => {
     if (old) observer?.unobserve(old)
+    // Whatever the old one saw no longer holds; a new one is reported on as soon as it is observed.
+    near = false
     if (!el) return
     observer ??= new IntersectionObserver(
       (entries) => {
