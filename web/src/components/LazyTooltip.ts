@@ -9,9 +9,10 @@ type TooltipInstance = InstanceType<typeof ElTooltip> & { onOpen: (event?: Event
  * An Element Plus tooltip built on first hover or focus of its trigger, not before.
  *
  * A tooltip is a dozen components and a popper; a dashboard shows hundreds of status pills, and
- * building all their tooltips up front took a third of its first render. Until it is wanted the
- * trigger (the default slot's single root, as with `ElTooltip`) renders alone, with listeners that
- * build the tooltip on the trigger as a virtual reference and open it for the hover that built it.
+ * building all their tooltips up front took a third of its first render. Until it is wanted only
+ * the trigger (the default slot's single root, as with `ElTooltip`) is rendered, with listeners
+ * that build the tooltip on the trigger as a virtual reference and open it for the hover or focus
+ * that built it.
  */
 export default defineComponent({
   name: 'LazyTooltip',

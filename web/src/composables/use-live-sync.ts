@@ -116,10 +116,14 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
   let frame: number | null = null
   let timer: ReturnType<typeof setTimeout> | null = null
 
-  function flush(): void {
+  function unschedule(): void {
     if (frame !== null) cancelAnimationFrame(frame)
     if (timer !== null) clearTimeout(timer)
     frame = timer = null
+  }
+
+  function flush(): void {
+    unschedule()
     const messages = queued
     queued = []
     for (const message of messages) {
@@ -182,9 +186,7 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
       },
       apply: enqueue,
       dispose() {
-        if (frame !== null) cancelAnimationFrame(frame)
-        if (timer !== null) clearTimeout(timer)
-        frame = timer = null
+        unschedule()
         queued = []
       },
       afterGap() {

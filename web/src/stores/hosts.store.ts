@@ -11,6 +11,7 @@ import type {
 import { DEFAULT_POOL } from '@shared/agent-hosts'
 import type { ServerDataMessages } from '@shared/protocol'
 import type { FeedEnvelope, FeedMessageType } from '@/lib/live-messages'
+import { sameItems } from '@/lib/same-items'
 
 /** Sparklines cover the last hour. */
 export const SERIES_WINDOW_MS = 60 * 60 * 1000
@@ -35,13 +36,6 @@ const byName = (a: HostAgent, b: HostAgent): number =>
 const byPool = (a: string, b: string): number => Number(b === DEFAULT_POOL) - Number(a === DEFAULT_POOL) || collator.compare(a, b)
 
 const NO_HOSTS: HostView[] = []
-
-/** True when both lists hold the same objects in the same order. */
-function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 function summarise(poolId: string, members: HostView[]): PoolSummary {
   const live = members.filter((h) => h.online && h.metrics)
