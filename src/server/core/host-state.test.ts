@@ -173,6 +173,23 @@ describe('host state', () => {
     expect(hosts.onlineCount).toBe(0)
   })
 
+  it('an agent with a long interval goes offline when its metrics are dropped, never silently', async () => {
+    const { hosts, got, advance } = setup({ defaultIntervalMs: 10_000 })
+    await hosts.create({ agent_id: 'slow', pool_id: 'p' })
+    // Three missed intervals of 120 s would be 360 s; metrics are kept 300 s.
+    expect(hosts.ping('slow', ping(10, { interval_sec: 120 }))).toEqual({ offlineAfterSec: 300 })
+    advance(300_000)
+    expect(hosts.get('slow')!.online).toBe(true)
+    advance(1)
+    expect(hosts.get('slow')!.online).toBe(false)
+    expect(got.filter((m) => m.type === 'agent_offline')).toEqual([
+      expect.objectContaining({ topic: 'pool:p', data: { pool_id: 'p', metrics: { agent_id: 'slow', status: 'offline', last_update_time: new Date(T0).toISOString() } } }),
+    ])
+    expect(got.at(-1)).toMatchObject({ type: 'host_agent_update', data: { agent: { agent_id: 'slow', online: false } } })
+    expect(hosts.poolMetrics('p').metrics).toEqual([])
+    expect(hosts.onlineCount).toBe(0)
+  })
+
   it('keeps an hour of history in 10-second slots, the last value of each', async () => {
     const { hosts, advance } = setup({ defaultIntervalMs: 3_600_000, pingBurst: 1000 })
     await hosts.create({ agent_id: 'a' })

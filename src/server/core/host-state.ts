@@ -275,6 +275,13 @@ export function createHostState(options: HostStateOptions): HostState {
     }
   }
 
+  /**
+   * How long after a ping an agent is shown offline: the missed intervals, but never longer than
+   * its metrics are kept (seed 003's five minutes). Otherwise an agent pinging every two minutes
+   * would have its metrics dropped while still shown online, and leave without an `agent_offline`.
+   */
+  const silenceAllowedMs = (intervalSec: number | undefined): number => Math.min(offlineAfterMs(rule, intervalSec), ttlMs)
+
   const publishAgent = (a: Registered): void => {
     hub.publish('host_agent_update', poolTopic(a.pool_id), { agent: view(a), timestamp: now() })
   }
@@ -376,7 +383,7 @@ export function createHostState(options: HostStateOptions): HostState {
 
     ping(agentId, body) {
       const a = host(agentId)
-      if (!a) return { offlineAfterSec: offlineAfterMs(rule, body.interval_sec) / 1000 }
+      if (!a) return { offlineAfterSec: silenceAllowedMs(body.interval_sec) / 1000 }
       const t = now()
       const metrics: AgentMetrics = {
         // The record's own id: the request's copy would be kept alive until the next ping.
@@ -390,7 +397,7 @@ export function createHostState(options: HostStateOptions): HostState {
         pool_id: a.pool_id,
         tags: a.tags,
       }
-      const after = offlineAfterMs(rule, body.interval_sec)
+      const after = silenceAllowedMs(body.interval_sec)
       let l = a.live
       const wasOnline = l !== null && !l.offline
       if (!l) a.live = l = { metrics, lastSeenAt: t, offlineAfterMs: after, offline: true, lastPushedAt: -Infinity }

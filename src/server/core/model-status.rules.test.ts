@@ -167,6 +167,34 @@ describe('model status rules', () => {
     expect(model(f, PRIMARY, T0 + 10 * 60_000 + 101).status).not.toBe('disabled')
   })
 
+  it('seed rule 4 counts consecutive rate limits: another failure in between ends the run', () => {
+    const f = agent()
+    failoverTurn(f, T0)
+    failoverTurn(f, T0 + 60_000)
+    failoverTurn(f, T0 + 120_000, 'timeout')
+    failoverTurn(f, T0 + 180_000)
+    failoverTurn(f, T0 + 240_000)
+    expect(model(f, PRIMARY, T0 + 300_000)).toMatchObject({ status: 'error', statusReason: 'rate_limit' })
+    failoverTurn(f, T0 + 300_000)
+    failoverTurn(f, T0 + 360_000)
+    expect(model(f, PRIMARY, T0 + 400_000)).toMatchObject({ status: 'disabled', statusReason: 'rate_limited_4x_in_10m' })
+  })
+
+  it('seed rule 4 ends when one rate limit too few is left in the window, and says when', () => {
+    const f = agent()
+    // Rate limits at 0, 1, 2 and 9 minutes (each 100 ms into its turn).
+    for (const minute of [0, 1, 2, 9]) failoverTurn(f, T0 + minute * 60_000)
+    const now = T0 + 9 * 60_000 + 1000
+    const status = computeAgentStatus(f, now)
+    const primary = status.allModels.find((m) => m.modelId === PRIMARY)!
+    // The first leaves the window at 10 minutes; from then only three are in it.
+    const end = T0 + 100 + 10 * 60_000
+    expect(primary).toMatchObject({ status: 'disabled', statusSource: 'inferred', disabledUntil: end })
+    expect(nextExpiry(status, now)).toBe(end)
+    expect(model(f, PRIMARY, end - 1).status).toBe('disabled')
+    expect(model(f, PRIMARY, end)).toMatchObject({ status: 'error', disabledUntil: null })
+  })
+
   it('seed rule 5: the latest turn went straight past a failed primary → cooldown, inferred', () => {
     const f = agent()
     failoverTurn(f, T0)

@@ -21,7 +21,7 @@ import { FACT_WINDOW, SWITCH_MEMORY, type AgentFacts, type AttemptFact, type Dec
 const SAME_ATTEMPT_MS = 30_000
 /** A switch read from a transcript and the same switch read from the log lie at most this far apart. */
 const SAME_SWITCH_MS = 120_000
-/** Seed rule 4: more than this many rate-limit failures… */
+/** Seed rule 4: more than this many consecutive rate-limit failures… */
 const DISABLE_AFTER_RATE_LIMITS = 3
 /** …within this window, with no success since, and the model is considered disabled (inferred). */
 const DISABLE_WINDOW_MS = 10 * 60_000
@@ -388,7 +388,9 @@ function evidenceByModel(facts: AgentFacts, outcomes: Outcome[]): Map<string, Mo
     } else {
       e.failures++
       e.lastFailure = o
+      // Seed rule 4 counts consecutive rate limits: any other failure ends the run.
       if (o.reason === 'rate_limit') e.recentRateLimits.push(o.at)
+      else e.recentRateLimits = []
     }
   }
   for (const a of facts.attempts) if (a.outcome === 'started') get(a.model).lastStartedAt = a.at
@@ -474,9 +476,11 @@ export function modelStatus(
 
   const failingNow = lastFailure !== undefined && (lastSuccess === undefined || lastFailure.at > lastSuccess.at)
   if (failingNow && ev) {
-    const recent = ev.recentRateLimits.filter((t) => now - t <= DISABLE_WINDOW_MS)
+    const recent = ev.recentRateLimits.filter((t) => now - t < DISABLE_WINDOW_MS)
     if (recent.length > DISABLE_AFTER_RATE_LIMITS) {
-      return { ...base, status: 'disabled', statusSource: 'inferred', statusReason: `rate_limited_${recent.length}x_in_10m` }
+      // Until one rate limit too few is left in the window, barring an answer or a new failure.
+      const disabledUntil = recent[recent.length - 1 - DISABLE_AFTER_RATE_LIMITS]! + DISABLE_WINDOW_MS
+      return { ...base, status: 'disabled', statusSource: 'inferred', statusReason: `rate_limited_${recent.length}x_in_10m`, disabledUntil }
     }
     const skipped =
       latestTurn !== null &&
@@ -524,7 +528,8 @@ export function computeAgentStatus(facts: AgentFacts, now: number, outcomes: Out
       current = allModels.find((m) => m.modelId === o.model) ?? null
     }
   }
-  // With no answer in the window, the session index still records the last answering model.
+  // The auth profile shown is that of the answering model's provider; with no answer in the
+  // window, that of the configured primary's provider (currentModel stays null: unknown).
   const currentProvider = current ? current.provider : facts.config.primary ? splitModelRef(facts.config.primary).provider : null
   const authProfile =
     profiles.find((p) => p.provider === currentProvider && p.status !== 'active') ??
@@ -554,7 +559,6 @@ export function nextExpiry(status: AgentModelStatus, now: number): number | null
   for (const m of status.allModels) {
     consider(m.cooldownUntil)
     consider(m.disabledUntil)
-    if (m.statusReason?.startsWith('rate_limited_') && m.lastError) consider(m.lastError.timestamp + DISABLE_WINDOW_MS)
   }
   // A profile's own status (listed with the agent) ends too, whether or not a listed model uses it.
   for (const p of status.authProfiles) {
