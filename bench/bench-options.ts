@@ -55,8 +55,10 @@ export interface DashboardParams {
   hosts: number
   pools: number
   pingEverySec: number
-  /** How long each page is watched while the hosts ping. */
+  /** How long each page is watched while the hosts ping or the agents write. */
   windowSec: number
+  /** Turns a second the OpenClaw agents write while the Agents page is watched. */
+  turnsPerSec: number
 }
 
 export interface BenchOptions {
@@ -82,7 +84,7 @@ const FULL = {
   statuses: { legacyAgents: 500, sqliteAgents: 500, durationSec: 10, connections: 10 },
   pings: { agents: 1000, pools: 10, clients: 1000, durationSec: 10, warmupSec: 3, connections: 20 },
   executions: { executions: 1000, concurrency: 4, timeoutMs: 300_000 },
-  dashboard: { loads: 5, hosts: 1000, pools: 10, pingEverySec: 5, windowSec: 10 },
+  dashboard: { loads: 5, hosts: 1000, pools: 10, pingEverySec: 5, windowSec: 10, turnsPerSec: 20 },
 } satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions' | 'dashboard'>
 
 const QUICK = {
@@ -91,7 +93,7 @@ const QUICK = {
   statuses: { legacyAgents: 100, sqliteAgents: 100, durationSec: 3, connections: 10 },
   pings: { agents: 200, pools: 4, clients: 200, durationSec: 3, warmupSec: 1, connections: 20 },
   executions: { executions: 100, concurrency: 4, timeoutMs: 120_000 },
-  dashboard: { loads: 3, hosts: 200, pools: 4, pingEverySec: 5, windowSec: 5 },
+  dashboard: { loads: 3, hosts: 200, pools: 4, pingEverySec: 5, windowSec: 5, turnsPerSec: 20 },
 } satisfies Pick<BenchOptions, 'ingest' | 'freshness' | 'statuses' | 'pings' | 'executions' | 'dashboard'>
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--only <name>[,<name>…]] [--regenerate] [--generate-only] [--seed <n>]

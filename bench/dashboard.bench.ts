@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
+import { openOpenClawWriter, type OpenClawWriter } from '../scripts/openclaw-writer/index.js'
 import type { CreateHostAgentResponse } from '../src/shared/agent-hosts.js'
 import type { DashboardParams } from './bench-options.js'
 import { BENCH_ROOT, type Dataset } from './dataset.generator.js'
@@ -39,6 +40,13 @@ export interface PageUnderPings {
   elements: number
 }
 
+export interface PageUnderTurns extends PageUnderPings {
+  /** Turns the OpenClaw agents on disk wrote per second over the window. */
+  turnsPerSec: number
+  /** Live messages the page received over the window. */
+  messages: number
+}
+
 export interface DashboardResult {
   fleet: PageLoad
   baseline: PageLoad
@@ -46,6 +54,8 @@ export interface DashboardResult {
   pools: number
   pingsPerSec: number
   pages: PageUnderPings[]
+  /** The Agents page while the fleet's agents answer, fail over and recover on disk. */
+  turns: PageUnderTurns
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
@@ -72,8 +82,18 @@ async function launch(): Promise<Browser> {
   })
 }
 
-/** Records every main-thread task over 50 ms and when the first card entered the document. */
+/**
+ * Records every main-thread task over 50 ms, when the first card entered the document, and how many
+ * WebSocket messages the page received.
+ */
 const PAGE_PROBE = `
+  window.__swbMessages = 0
+  window.WebSocket = class extends window.WebSocket {
+    constructor(...args) {
+      super(...args)
+      this.addEventListener('message', () => { window.__swbMessages += 1 })
+    }
+  }
   window.__swbTasks = []
   new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__swbTasks.push(e.duration) }).observe({ type: 'longtask', buffered: true })
   new MutationObserver(() => {
@@ -138,8 +158,13 @@ async function taskSeconds(session: CDPSession): Promise<number> {
   return metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0
 }
 
-function measureUnderPings(browser: Browser, server: RunningServer, route: string, windowSec: number): Promise<PageUnderPings> {
+/**
+ * How busy the page at `route` keeps the browser's main thread over `windowSec`, and how many live
+ * messages it received meanwhile (counted on its WebSocket frames).
+ */
+function watchPage(browser: Browser, server: RunningServer, route: string, windowSec: number): Promise<PageUnderPings & { messages: number }> {
   return onDashboard(browser, server, async (page, context) => {
+    const messages = () => page.evaluate(() => (window as unknown as { __swbMessages: number }).__swbMessages)
     await page.evaluate((r) => (location.hash = `#${r}`), route)
     // Let the page load and render before the window opens.
     await sleep(4000)
@@ -147,6 +172,7 @@ function measureUnderPings(browser: Browser, server: RunningServer, route: strin
     await session.send('Performance.enable')
     await page.evaluate(() => ((window as unknown as { __swbTasks: number[] }).__swbTasks = []))
     const before = await taskSeconds(session)
+    const messagesBefore = await messages()
     const t0 = performance.now()
     await sleep(windowSec * 1000)
     const busy = (await taskSeconds(session)) - before
@@ -155,8 +181,57 @@ function measureUnderPings(browser: Browser, server: RunningServer, route: strin
       longest: Math.max(0, ...(window as unknown as { __swbTasks: number[] }).__swbTasks),
       elements: document.querySelectorAll('*').length,
     }))
-    return { route, busyPct: (100 * busy) / elapsed, longestTaskMs: probe.longest, windowSec: elapsed, elements: probe.elements }
+    return {
+      route,
+      busyPct: (100 * busy) / elapsed,
+      longestTaskMs: probe.longest,
+      windowSec: elapsed,
+      elements: probe.elements,
+      messages: (await messages()) - messagesBefore,
+    }
   })
+}
+
+/**
+ * Has the fleet's agents write `perSec` turns a second, one agent after another: on the first round
+ * of the fleet each agent's primary is rate-limited and its first fallback answers, on the next the
+ * primary answers again. So cards change model, status and history, as in a busy fleet's bad hour.
+ */
+export function startTurns(stateDirs: string[], perSec: number, seed: number): { stop: () => Promise<number> } {
+  const writers: OpenClawWriter[] = stateDirs.map((stateDir, i) => openOpenClawWriter({ stateDir, seed: seed + i }))
+  const targets = writers.flatMap((writer) => writer.agents().map((agent) => ({ writer, agent })))
+  let running = true
+  let written = 0
+  const started = performance.now()
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const due = started + (i * 1000) / perSec
+      const wait = due - performance.now()
+      if (wait > 0) await sleep(wait)
+      const target = targets[i % targets.length]
+      if (!target) break
+      const { primary, fallbacks } = target.agent.chain
+      const fallback = fallbacks[0]
+      const failOver = fallback !== undefined && Math.floor(i / targets.length) % 2 === 0
+      target.writer.writeTurn(target.agent.id, {
+        attempts: failOver
+          ? [
+              { model: primary, outcome: 'rate_limit', cooldownMs: 60_000 },
+              { model: fallback, outcome: 'ok' },
+            ]
+          : [{ model: primary, outcome: 'ok' }],
+      })
+      written += 1
+    }
+  })()
+  return {
+    stop: async () => {
+      running = false
+      await loop
+      for (const w of writers) w.close()
+      return written / ((performance.now() - started) / 1000)
+    },
+  }
 }
 
 /** Registers `hosts` agents in `pools` pools and has each ping every `everySec` seconds until stopped. */
@@ -236,9 +311,15 @@ export async function runDashboardBench(data: Dataset, params: DashboardParams, 
       await small.stop()
     }
 
+    // A copy, as the turns below write to it and the data set is kept for later runs.
+    const stateDirs = data.stateDirs.map((dir, i) => {
+      const copy = join(work, `state-${i}`)
+      cpSync(dir, copy, { recursive: true })
+      return copy
+    })
     const server = await startServer({
       dataDir: join(work, 'fleet'),
-      openclawDirs: data.stateDirs,
+      openclawDirs: stateDirs,
       token,
       outputFile: join(logDir, `dashboard-${token}.out`),
       expectAgents: agents,
@@ -256,12 +337,22 @@ export async function runDashboardBench(data: Dataset, params: DashboardParams, 
         await sleep(3000)
         for (const route of ['/pools', '/pools/pool-0', '/']) {
           log(`  ${route} for ${params.windowSec} s while they ping…`)
-          pages.push(await measureUnderPings(browser, server, route, params.windowSec))
+          const { messages: _, ...watched } = await watchPage(browser, server, route, params.windowSec)
+          pages.push(watched)
         }
       } finally {
         pingsPerSec = await pinging.stop()
       }
-      return { fleet, baseline, hosts: params.hosts, pools: params.pools, pingsPerSec, pages }
+      log(`  / for ${params.windowSec} s while the agents write ${params.turnsPerSec} turns/s…`)
+      const writing = startTurns(stateDirs, params.turnsPerSec, 7)
+      let turnsPerSec = 0
+      let watched: PageUnderPings & { messages: number }
+      try {
+        watched = await watchPage(browser, server, '/', params.windowSec)
+      } finally {
+        turnsPerSec = await writing.stop()
+      }
+      return { fleet, baseline, hosts: params.hosts, pools: params.pools, pingsPerSec, pages, turns: { ...watched, turnsPerSec } }
     } finally {
       await server.stop()
     }

@@ -209,15 +209,12 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     rows.push(['dashboard', `  the same page, ${d.baseline.agents} agents`, load(d.baseline), '', ''])
     rows.push(['dashboard', `  ${d.fleet.agents} ÷ ${d.baseline.agents} agents`, `${f(d.fleet.firstCardMs / Math.max(1, d.baseline.firstCardMs), 2)}×`, '', ''])
     rows.push(['dashboard', 'hosts pinging meanwhile', `${d.hosts} in ${d.pools} pools, ${f(d.pingsPerSec)} pings/s`, '', ''])
-    for (const p of d.pages) {
-      rows.push([
-        'dashboard',
-        `  browser main thread on ${p.route}`,
-        `${f(p.busyPct)} % busy over ${f(p.windowSec)} s; ${p.longestTaskMs > 0 ? `longest task ${f(p.longestTaskMs)} ms` : 'no task over 50 ms'}; ${p.elements} elements`,
-        '',
-        '',
-      ])
-    }
+    const busy = (p: DashboardResult['pages'][number]): string =>
+      `${f(p.busyPct)} % busy over ${f(p.windowSec)} s; ${p.longestTaskMs > 0 ? `longest task ${f(p.longestTaskMs)} ms` : 'no task over 50 ms'}; ${p.elements} elements`
+    for (const p of d.pages) rows.push(['dashboard', `  browser main thread on ${p.route}`, busy(p), '', ''])
+    const t = d.turns
+    rows.push(['dashboard', `agents writing ${f(t.turnsPerSec)} turns/s`, `${t.messages} live messages to the page`, '', ''])
+    rows.push(['dashboard', `  browser main thread on ${t.route}`, busy(t), '', ''])
   }
   for (const [name, message] of Object.entries(r.errors)) rows.push([name, 'ERROR', message.split('\n')[0] ?? '', '', 'n/a'])
 

@@ -8,6 +8,7 @@ import { ApiError } from '@/api/http-client'
 import type { WsClient, WsStatus } from '@/api/ws-client'
 import { createWsClient } from '@/api/ws-client'
 import type { Feed, FeedEnvelope } from '@/lib/live-messages'
+import { createFrameBatch } from '@/lib/frame-batch'
 import { feedOf } from '@/lib/live-messages'
 import { useConversationsStore } from '@/stores/conversations.store'
 import { useExecutionsStore } from '@/stores/executions.store'
@@ -68,6 +69,9 @@ export interface LiveSync {
   ensurePoolHistory: (poolId: string) => Promise<void>
 }
 
+/** Longest a pushed message waits to be applied with the others that came with it (page hidden). */
+export const BATCH_MAX_WAIT_MS = 100
+
 function createFleetFeed(http: HttpClient, loadError: Ref<ApiError | null>): LiveFeed<'fleet'> {
   const fleet = useFleetStore()
 
@@ -79,28 +83,41 @@ function createFleetFeed(http: HttpClient, loadError: Ref<ApiError | null>): Liv
     }
   }
 
+  /**
+   * A turn of one agent pushes several messages (its models, the switch, the error), and a busy
+   * fleet many turns a second: applied one by one, the Agents page sorted and rendered the fleet
+   * for each. Applied together once a frame, in order, and always before a snapshot is.
+   */
+  const batch = createFrameBatch<FeedEnvelope<'fleet'>>(
+    (messages) => {
+      for (const message of messages) {
+        const unknownAgent = fleet.applyMessage(message)
+        if (unknownAgent) void fetchAgent(unknownAgent)
+      }
+    },
+    { maxWaitMs: BATCH_MAX_WAIT_MS },
+  )
+
   return {
     async refresh() {
       fleet.beginSnapshot()
       try {
-        fleet.replaceSnapshot(await http.modelStatuses())
+        const snapshot = await http.modelStatuses()
+        batch.flush()
+        fleet.replaceSnapshot(snapshot)
         loadError.value = null
       } catch (err) {
+        batch.flush()
         fleet.dropSnapshot()
         if (!(err instanceof ApiError)) throw err
         loadError.value = err
         throw err
       }
     },
-    apply(message) {
-      const unknownAgent = fleet.applyMessage(message)
-      if (unknownAgent) void fetchAgent(unknownAgent)
-    },
+    apply: (message) => batch.add(message),
+    dispose: () => batch.clear(),
   }
 }
-
-/** Longest a pushed host message waits to be applied with the others that came with it. */
-export const HOST_BATCH_MAX_WAIT_MS = 100
 
 function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHistory: (poolId: string) => Promise<void> } {
   const hosts = useHostsStore()
@@ -108,45 +125,26 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
 
   /**
    * The server pushes host metrics once a second per pool, a frame per agent: applied one by one,
-   * a thousand pinging agents had the pool pages render two hundred times a second. They are
-   * applied together on the next animation frame (or after HOST_BATCH_MAX_WAIT_MS when the page is
-   * hidden and frames stop), in the order they came, and always before a snapshot is.
+   * a thousand pinging agents had the pool pages render two hundred times a second.
    */
-  let queued: FeedEnvelope<'hosts'>[] = []
-  let frame: number | null = null
-  let timer: ReturnType<typeof setTimeout> | null = null
-
-  function unschedule(): void {
-    if (frame !== null) cancelAnimationFrame(frame)
-    if (timer !== null) clearTimeout(timer)
-    frame = timer = null
-  }
-
-  function flush(): void {
-    unschedule()
-    const messages = queued
-    queued = []
-    for (const message of messages) {
-      const poolId = hosts.applyMessage(message)
-      // An agent registered before its first ping reached us: one fetch per pool, however many pings.
-      if (poolId && !pendingPools.has(poolId)) {
-        pendingPools.add(poolId)
-        void loadPool(poolId)
+  const batch = createFrameBatch<FeedEnvelope<'hosts'>>(
+    (messages) => {
+      for (const message of messages) {
+        const poolId = hosts.applyMessage(message)
+        // An agent registered before its first ping reached us: one fetch per pool, however many pings.
+        if (poolId && !pendingPools.has(poolId)) {
+          pendingPools.add(poolId)
+          void loadPool(poolId)
+        }
       }
-    }
-  }
-
-  function enqueue(message: FeedEnvelope<'hosts'>): void {
-    queued.push(message)
-    if (timer !== null) return
-    timer = setTimeout(flush, HOST_BATCH_MAX_WAIT_MS)
-    if (typeof requestAnimationFrame === 'function') frame = requestAnimationFrame(flush)
-  }
+    },
+    { maxWaitMs: BATCH_MAX_WAIT_MS },
+  )
 
   async function loadPool(poolId: string): Promise<void> {
     try {
       const snapshot = await http.poolMetrics(poolId)
-      flush()
+      batch.flush()
       hosts.replacePool(snapshot)
     } catch {
       // The next snapshot (resync or poll) brings the pool in.
@@ -158,7 +156,7 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
   async function loadHistory(poolId: string): Promise<void> {
     try {
       const history = await http.poolHistory(poolId)
-      flush()
+      batch.flush()
       hosts.applyHistory(history)
     } catch {
       // Without the last hour a sparkline starts with the live points.
@@ -174,7 +172,7 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
         try {
           const { pools } = await http.pools()
           const snapshots = await Promise.all(pools.map((p) => http.poolMetrics(p.pool_id)))
-          flush()
+          batch.flush()
           hosts.replaceSnapshot(
             pools.map((p) => p.pool_id),
             snapshots,
@@ -184,13 +182,10 @@ function createHostsFeed(http: HttpClient): { feed: LiveFeed<'hosts'>; loadHisto
           hosts.loadError = err
         }
       },
-      apply: enqueue,
-      dispose() {
-        unschedule()
-        queued = []
-      },
+      apply: (message) => batch.add(message),
+      dispose: () => batch.clear(),
       afterGap() {
-        flush()
+        batch.flush()
         for (const poolId of hosts.historyPoolIds()) void loadHistory(poolId)
       },
     },

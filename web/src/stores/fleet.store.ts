@@ -3,6 +3,7 @@ import { computed, ref, shallowRef, triggerRef } from 'vue'
 import type { AgentModelStatusSummary, ModelHealth, ModelStatus, ModelStatusesResponse } from '@shared/model-status'
 import type { ServerDataMessages } from '@shared/protocol'
 import type { FeedEnvelope, FeedMessageType } from '@/lib/live-messages'
+import { sameItems } from '@/lib/same-items'
 
 /** In-memory switch history per agent; the detail page loads the long history over REST. */
 const MAX_SWITCHES_KEPT = 100
@@ -44,11 +45,27 @@ export const useFleetStore = defineStore('fleet', () => {
   /** At least one snapshot has arrived. */
   const loaded = ref(false)
 
-  const agentList = computed(() =>
-    [...agents.value.values()].sort(
+  /**
+   * Agents by name. A push replaces an agent but seldom renames one or changes who is there, so the
+   * last order is kept when it still holds (no sort of the fleet per push), and the same list when
+   * no agent in it changed (nothing downstream recomputes).
+   */
+  let sorted: AgentModelStatusSummary[] = []
+  const agentList = computed(() => {
+    const byId = agents.value
+    if (sorted.length === byId.size) {
+      const next: AgentModelStatusSummary[] = []
+      for (const before of sorted) {
+        const now = byId.get(before.agentId)
+        if (!now || now.agentName !== before.agentName) break
+        next.push(now)
+      }
+      if (next.length === sorted.length) return sameItems(next, sorted) ? sorted : (sorted = next)
+    }
+    return (sorted = [...byId.values()].sort(
       (a, b) => byName.compare(a.agentName, b.agentName) || byName.compare(a.agentId, b.agentId),
-    ),
-  )
+    ))
+  })
 
   const summary = computed<FleetSummary>(() => {
     const models: Record<ModelHealth, number> = { healthy: 0, error: 0, cooldown: 0, disabled: 0 }
