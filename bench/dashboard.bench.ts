@@ -5,9 +5,10 @@
  * thread the pages take while 1,000 registered hosts ping every 5 seconds.
  */
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import JSON5 from 'json5'
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core'
 import { openOpenClawWriter, type OpenClawWriter } from '../scripts/openclaw-writer/index.js'
 import type { CreateHostAgentResponse } from '../src/shared/agent-hosts.js'
@@ -283,6 +284,24 @@ async function startPinging(server: RunningServer, hosts: number, pools: number,
   }
 }
 
+/**
+ * Copies an OpenClaw install with its log, and points the copy's config at the copied log: the log
+ * lives outside the state dir, and turns written to the copy must not grow the kept data set's.
+ */
+function copyInstall(stateDir: string, to: string): string {
+  cpSync(stateDir, to, { recursive: true })
+  const configPath = join(to, 'openclaw.json')
+  const config = JSON5.parse<{ logging?: { file?: string } }>(readFileSync(configPath, 'utf8'))
+  const log = config.logging?.file
+  if (log) {
+    const copy = `${to}.log`
+    if (existsSync(log)) cpSync(log, copy)
+    config.logging = { ...config.logging, file: copy }
+    writeFileSync(configPath, JSON.stringify(config, null, 2))
+  }
+  return to
+}
+
 export async function runDashboardBench(data: Dataset, params: DashboardParams, log: (m: string) => void): Promise<DashboardResult> {
   buildWeb(log)
   const browser = await launch()
@@ -312,11 +331,7 @@ export async function runDashboardBench(data: Dataset, params: DashboardParams, 
     }
 
     // A copy, as the turns below write to it and the data set is kept for later runs.
-    const stateDirs = data.stateDirs.map((dir, i) => {
-      const copy = join(work, `state-${i}`)
-      cpSync(dir, copy, { recursive: true })
-      return copy
-    })
+    const stateDirs = data.stateDirs.map((dir, i) => copyInstall(dir, join(work, `state-${i}`)))
     const server = await startServer({
       dataDir: join(work, 'fleet'),
       openclawDirs: stateDirs,
