@@ -106,7 +106,7 @@ export function createProgram(): Command {
         .argParser(parsePositive),
     )
     .addOption(
-      new Option('--offline-after-missed <n>', 'missed heartbeat intervals after which an agent is offline')
+      new Option('--offline-after-missed <n>', 'missed heartbeat intervals after which an agent is offline (5 minutes at most)')
         .env('SWITCHBOARD_OFFLINE_AFTER_MISSED')
         .argParser(parsePositive),
     )
