@@ -42,8 +42,6 @@ export interface PageUnderPings {
 }
 
 export interface PageUnderTurns extends PageUnderPings {
-  /** Turns the OpenClaw agents on disk wrote per second over the window. */
-  turnsPerSec: number
   /** Live messages the page received over the window. */
   messages: number
 }
@@ -55,8 +53,8 @@ export interface DashboardResult {
   pools: number
   pingsPerSec: number
   pages: PageUnderPings[]
-  /** The Agents page while the fleet's agents answer, fail over and recover on disk. */
-  turns: PageUnderTurns
+  /** Pages while the fleet's agents answer, fail over and recover on disk. */
+  turns: { turnsPerSec: number; pages: PageUnderTurns[] }
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
@@ -163,7 +161,7 @@ async function taskSeconds(session: CDPSession): Promise<number> {
  * How busy the page at `route` keeps the browser's main thread over `windowSec`, and how many live
  * messages it received meanwhile (counted on its WebSocket frames).
  */
-function watchPage(browser: Browser, server: RunningServer, route: string, windowSec: number): Promise<PageUnderPings & { messages: number }> {
+function watchPage(browser: Browser, server: RunningServer, route: string, windowSec: number): Promise<PageUnderTurns> {
   return onDashboard(browser, server, async (page, context) => {
     const messages = () => page.evaluate(() => (window as unknown as { __swbMessages: number }).__swbMessages)
     await page.evaluate((r) => (location.hash = `#${r}`), route)
@@ -358,16 +356,18 @@ export async function runDashboardBench(data: Dataset, params: DashboardParams, 
       } finally {
         pingsPerSec = await pinging.stop()
       }
-      log(`  / for ${params.windowSec} s while the agents write ${params.turnsPerSec} turns/s…`)
       const writing = startTurns(stateDirs, params.turnsPerSec, 7)
       let turnsPerSec = 0
-      let watched: PageUnderPings & { messages: number }
+      const underTurns: PageUnderTurns[] = []
       try {
-        watched = await watchPage(browser, server, '/', params.windowSec)
+        for (const route of ['/', '/conversations']) {
+          log(`  ${route} for ${params.windowSec} s while the agents write ${params.turnsPerSec} turns/s…`)
+          underTurns.push(await watchPage(browser, server, route, params.windowSec))
+        }
       } finally {
         turnsPerSec = await writing.stop()
       }
-      return { fleet, baseline, hosts: params.hosts, pools: params.pools, pingsPerSec, pages, turns: { ...watched, turnsPerSec } }
+      return { fleet, baseline, hosts: params.hosts, pools: params.pools, pingsPerSec, pages, turns: { turnsPerSec, pages: underTurns } }
     } finally {
       await server.stop()
     }

@@ -212,9 +212,8 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     const busy = (p: DashboardResult['pages'][number]): string =>
       `${f(p.busyPct)} % busy over ${f(p.windowSec)} s; ${p.longestTaskMs > 0 ? `longest task ${f(p.longestTaskMs)} ms` : 'no task over 50 ms'}; ${p.elements} elements`
     for (const p of d.pages) rows.push(['dashboard', `  browser main thread on ${p.route}`, busy(p), '', ''])
-    const t = d.turns
-    rows.push(['dashboard', `agents writing ${f(t.turnsPerSec)} turns/s`, `${t.messages} live messages to the page`, '', ''])
-    rows.push(['dashboard', `  browser main thread on ${t.route}`, busy(t), '', ''])
+    rows.push(['dashboard', 'OpenClaw agents writing', `${f(d.turns.turnsPerSec)} turns/s (the hosts stopped)`, '', ''])
+    for (const p of d.turns.pages) rows.push(['dashboard', `  browser main thread on ${p.route}`, `${busy(p)}; ${p.messages} live messages`, '', ''])
   }
   for (const [name, message] of Object.entries(r.errors)) rows.push([name, 'ERROR', message.split('\n')[0] ?? '', '', 'n/a'])
 
