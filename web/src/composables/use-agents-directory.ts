@@ -35,7 +35,7 @@ function sameChoices(a: ReadonlyMap<string, AgentChoice>, b: ReadonlyMap<string,
   return true
 }
 
-/** One directory per pair of stores: every row of a list asks for it, and each its own would rebuild it. */
+/** One directory per app (keyed by its fleet store): every row of a list asks for it, and each its own would rebuild it. */
 const directories = new WeakMap<object, AgentsDirectory>()
 
 /** The fleet's OpenClaw agents and the registry's hosts as one list, which is what the server accepts. */
@@ -51,7 +51,6 @@ export function useAgentsDirectory(): AgentsDirectory {
 }
 
 function createDirectory(fleet: ReturnType<typeof useFleetStore>, hosts: ReturnType<typeof useHostsStore>): AgentsDirectory {
-
   /**
    * Every agent by id. Pushes replace the fleet's agents many times a second but seldom rename one
    * or change who is there: this map, and the list by name made from it, stay the same objects
