@@ -23,6 +23,12 @@ export interface IngestResult {
     mbPerSec: number
     serverBytesRead: number | null
     eventsApplied: number | null
+    /**
+     * CPU seconds used from process start to ready: the main thread, and every thread (parse
+     * workers, V8's compiler and collector threads, libuv's pool). Tells a slow machine from a
+     * start that left cores idle.
+     */
+    cpu: { mainSec: number; allSec: number } | null
     rssMb: number | null
     /** RSS at the end of an idle window that starts once conversations are read too. */
     settledRssMb: number | null
@@ -119,6 +125,7 @@ export async function runIngestBench(data: Dataset, params: IngestParams, log: (
       mbPerSec: data.bytes.total / MB / (cold.readyMs / 1000),
       serverBytesRead: cold.healthz.ingest?.bytesRead ?? null,
       eventsApplied: cold.healthz.ingest?.eventsApplied ?? null,
+      cpu: cold.cpuAtReady,
       rssMb: memory?.rssMb ?? null,
       settledRssMb,
       settledAfterMs,

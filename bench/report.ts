@@ -80,6 +80,16 @@ export function renderReport(r: BenchResults, targets: TargetCheck[]): string {
     rows.push(['cold ingest', 'read into the page cache first', warmed(i.pageCache.cold), '', ''])
     rows.push(['cold ingest', `time to ready (${i.cold.readyBy})`, `${f(i.cold.readyMs / 1000, 2)} s`, '', ''])
     rows.push(['cold ingest', 'throughput', `${f(i.cold.mbPerSec)} MB/s`, ...verdict('cold ingest')])
+    if (i.cold.cpu) {
+      const cores = i.cold.cpu.allSec / (i.cold.readyMs / 1000)
+      rows.push([
+        'cold ingest',
+        'CPU used, start → ready (/proc)',
+        `${f(i.cold.cpu.allSec, 1)} s, all threads (${f(cores, 2)} cores busy on average); main thread ${f(i.cold.cpu.mainSec, 1)} s`,
+        '',
+        '',
+      ])
+    }
     rows.push(['cold ingest', 'RSS 1 s after ready (VmRSS)', `${f(i.cold.rssMb)} MB`, '', ''])
     rows.push([
       'cold ingest',

@@ -42,6 +42,8 @@ export interface RunningServer {
   /** How readiness was seen: the server's own `ingest.ready`, or all agents listed with their activity. */
   readyBy: 'healthz' | 'model-statuses'
   healthz: Healthz
+  /** CPU the process had used when it was seen ready (all threads, workers that ended included). */
+  cpuAtReady: { mainSec: number; allSec: number } | null
   memory(): { rssMb: number; hwmMb: number } | null
   /** SIGTERM, then SIGKILL after 10 s; resolves with how long the exit took. */
   stop(): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }>
@@ -161,6 +163,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let healthz: Healthz = {}
   let readyBy: RunningServer['readyBy'] | null = null
   let readyMs = 0
+  let cpuAtReady: RunningServer['cpuAtReady'] = null
   try {
     while (performance.now() < deadline) {
       if (exited) throw new Error(`the server exited early (${JSON.stringify(exited)}); see ${opts.outputFile}`)
@@ -170,6 +173,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           healthz = h.body
           if (h.body.ingest?.ready === true) {
             readyMs = performance.now() - t0
+            cpuAtReady = readCpu(pid)
             readyBy = 'healthz'
             break
           }
@@ -178,6 +182,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             const agents = s.body?.agents ?? []
             if (agents.length >= opts.expectAgents && agents.every((a) => a.lastActivityAt !== null)) {
               readyMs = performance.now() - t0
+              cpuAtReady = readCpu(pid)
               readyBy = 'model-statuses'
               break
             }
@@ -204,6 +209,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     readyMs,
     readyBy,
     healthz,
+    cpuAtReady,
     memory: () => readMemory(pid),
     stop,
   }
