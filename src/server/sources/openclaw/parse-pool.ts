@@ -78,51 +78,57 @@ export interface ParsePool {
 
 interface Slot {
   worker: Worker
-  busy: ({ id: number } & Pending) | null
+  /** Requests sent and not answered yet, oldest first (a worker answers them in order). */
+  inFlight: ({ id: number } & Pending)[]
 }
 
 /**
- * Starts `size` workers, or returns null when workers can't run here (size 0, or the worker script
- * is not built — e.g. when running the TypeScript sources directly).
+ * Requests a worker holds at once: the one it works on and the next, so it goes on as soon as it
+ * has answered instead of waiting for the main thread, busy with the previous answer, to send more.
  */
-export function createParsePool(size: number): ParsePool | null {
-  const url = new URL('./transcript-parse.worker.js', import.meta.url)
+const DEPTH = 2
+
+/**
+ * Starts `size` workers, or returns null when workers can't run here (size 0, or the worker script
+ * is not built — e.g. when running the TypeScript sources directly). `url` is the worker script
+ * (tests give one of their own).
+ */
+export function createParsePool(size: number, url = new URL('./transcript-parse.worker.js', import.meta.url)): ParsePool | null {
   if (size <= 0 || !existsSync(fileURLToPath(url))) return null
   let nextId = 0
   let closed = false
   const queue: ({ req: ParseRequest } & Pending)[] = []
   const slots: Slot[] = []
+  const busy = (): boolean => slots.some((s) => s.inFlight.length > 0) || queue.length > 0
   // Each worker holds a V8 heap of its own: once a big read is over they are let go, and come
   // back for the next one.
   let idleTimer: NodeJS.Timeout | null = null
   const retireWhenIdle = (): void => {
-    if (idleTimer || closed || slots.some((s) => s.busy) || queue.length > 0) return
+    if (idleTimer || closed || busy()) return
     idleTimer = setTimeout(() => {
       idleTimer = null
-      if (slots.some((s) => s.busy) || queue.length > 0) return
+      if (busy()) return
       for (const s of slots.splice(0)) void s.worker.terminate()
     }, IDLE_MS)
     idleTimer.unref()
   }
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(url), busy: null }
+    const slot: Slot = { worker: new Worker(url), inFlight: [] }
     slot.worker.unref()
     slot.worker.on('message', (res: ParseResponse) => {
-      const busy = slot.busy
-      slot.busy = null
-      if (busy && busy.id === res.id) {
-        if (res.ok) busy.resolve(res)
-        else busy.reject(new Error(res.error))
+      const i = slot.inFlight.findIndex((p) => p.id === res.id)
+      if (i >= 0) {
+        const [pending] = slot.inFlight.splice(i, 1)
+        if (res.ok) pending!.resolve(res)
+        else pending!.reject(new Error(res.error))
       }
       pump()
     })
     slot.worker.on('error', (err) => {
-      const busy = slot.busy
-      slot.busy = null
-      busy?.reject(err)
-      // A crashed worker is dropped (the next request starts a new one); its request failed and the
-      // caller reads that file in place.
+      // A crashed worker is dropped (the next request starts a new one); its requests failed and
+      // their callers read those files in place.
+      for (const pending of slot.inFlight.splice(0)) pending.reject(err)
       const i = slots.indexOf(slot)
       if (i >= 0) slots.splice(i, 1)
       pump()
@@ -136,14 +142,17 @@ export function createParsePool(size: number): ParsePool | null {
       idleTimer = null
       while (slots.length < size && !closed) slots.push(spawn())
     }
-    for (const slot of slots) {
-      if (slot.busy || queue.length === 0) continue
-      const next = queue.shift()!
-      slot.busy = { id: next.req.id, resolve: next.resolve, reject: next.reject }
-      slot.worker.ref()
-      slot.worker.postMessage(next.req)
+    // Every worker gets one request before any gets a second.
+    for (let depth = 1; depth <= DEPTH; depth++) {
+      for (const slot of slots) {
+        if (slot.inFlight.length >= depth || queue.length === 0) continue
+        const next = queue.shift()!
+        slot.inFlight.push({ id: next.req.id, resolve: next.resolve, reject: next.reject })
+        slot.worker.ref()
+        slot.worker.postMessage(next.req)
+      }
     }
-    for (const slot of slots) if (!slot.busy) slot.worker.unref()
+    for (const slot of slots) if (slot.inFlight.length === 0) slot.worker.unref()
     retireWhenIdle()
   }
 
@@ -183,7 +192,7 @@ export function createParsePool(size: number): ParsePool | null {
       return { events: res.events, rejected: res.rejected, lines: res.lines, offset: res.offset, bytesRead: res.bytesRead }
     },
     retire() {
-      if (slots.some((s) => s.busy) || queue.length > 0) return
+      if (busy()) return
       if (idleTimer) clearTimeout(idleTimer)
       idleTimer = null
       for (const s of slots.splice(0)) void s.worker.terminate()
@@ -192,6 +201,7 @@ export function createParsePool(size: number): ParsePool | null {
       closed = true
       if (idleTimer) clearTimeout(idleTimer)
       for (const q of queue.splice(0)) q.reject(new Error('parse pool closed'))
+      for (const s of slots) for (const p of s.inFlight.splice(0)) p.reject(new Error('parse pool closed'))
       await Promise.all(slots.map((s) => s.worker.terminate()))
     },
   }

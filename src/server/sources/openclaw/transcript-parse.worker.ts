@@ -24,13 +24,19 @@ const fail = (id: number, err: unknown): void => {
   parentPort?.postMessage(res)
 }
 
+// Requests are handled one after another, in the order they came: the pool sends the next one
+// before this one is answered, so the worker never waits for a busy main thread to hand it work.
+let chain: Promise<void> = Promise.resolve()
 parentPort?.on('message', (req: ParseRequest) => {
+  chain = chain.then(() => handle(req)).catch((err: unknown) => fail(req.id, err))
+})
+
+function handle(req: ParseRequest): Promise<void> {
   if (req.kind === 'log') {
-    readGatewayLogRange(tailer, logFilter, req.job).then((range) => {
+    return readGatewayLogRange(tailer, logFilter, req.job).then((range) => {
       const res: ParseResponse = { id: req.id, ok: true, kind: 'log', ...range }
       parentPort?.postMessage(res)
     }, (err: unknown) => fail(req.id, err))
-    return
   }
   if (req.kind === 'agent-db-events') {
     try {
@@ -39,12 +45,12 @@ parentPort?.on('message', (req: ParseRequest) => {
     } catch (err) {
       fail(req.id, err)
     }
-    return
+    return Promise.resolve()
   }
   if (req.kind === 'agent-db') {
     const rejected: IngestRejection[] = []
     const reader = createConversationsDbReader({ agentId: req.job.agentId, dbPath: req.job.dbPath })
-    reader.read({ reject: (place, reason) => rejected.push({ place, reason }) }).then(
+    return reader.read({ reject: (place, reason) => rejected.push({ place, reason }) }).then(
       () => {
         const res: ParseResponse = { id: req.id, ok: true, kind: 'agent-db', state: reader.exportQuiet(), rejected }
         reader.close()
@@ -55,19 +61,17 @@ parentPort?.on('message', (req: ParseRequest) => {
         fail(req.id, err)
       },
     )
-    return
   }
   if (req.kind === 'session') {
-    scanSessionFiles(tailer, req.job).then((scan) => {
+    return scanSessionFiles(tailer, req.job).then((scan) => {
       const res: ParseResponse = { id: req.id, ok: true, kind: 'session', ...scan }
       parentPort?.postMessage(res)
     }, (err: unknown) => fail(req.id, err))
-    return
   }
   const events: OpenClawEvent[] = []
   const rejected: IngestRejection[] = []
   const job = { ...req.job }
-  readTranscriptFile(
+  return readTranscriptFile(
     tailer,
     filter,
     job,
@@ -80,4 +84,4 @@ parentPort?.on('message', (req: ParseRequest) => {
     },
     (err: unknown) => fail(req.id, err),
   )
-})
+}
