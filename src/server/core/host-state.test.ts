@@ -17,7 +17,8 @@ const memoryRepository = (): HostRepository => ({
   saveTimes: () => Promise.resolve(),
 })
 
-function setup(options: Parameters<typeof createHostState>[0] extends infer O ? Partial<O> : never = {}) {
+/** `lateMs`: how long after it is due each timer fires, as a busy event loop makes it. */
+function setup(options: Parameters<typeof createHostState>[0] extends infer O ? Partial<O> : never = {}, lateMs = 0) {
   let t = T0
   const timers: { at: number; fn: () => void; cancelled: boolean }[] = []
   const hub = createHub({ now: () => t })
@@ -37,7 +38,7 @@ function setup(options: Parameters<typeof createHostState>[0] extends infer O ? 
     repository: memoryRepository(),
     now: () => t,
     setTimer: (fn, ms) => {
-      const timer = { at: t + ms, fn, cancelled: false }
+      const timer = { at: t + ms + lateMs, fn, cancelled: false }
       timers.push(timer)
       return () => (timer.cancelled = true)
     },
@@ -132,6 +133,20 @@ describe('host state', () => {
     expect(hosts.poolMetrics('p').metrics.find((m) => m.agent_id === 'a')!.cpu_usage).toBe(12)
     advance(500)
     expect(updates()).toEqual([10, 20, 12])
+  })
+
+  it('keeps an agent that pings many times a second on one update a second when the timer fires late', async () => {
+    const { hosts, got, advance } = setup({ minPushIntervalMs: 1000 }, 3)
+    await hosts.create({ agent_id: 'a', pool_id: 'p' })
+    got.length = 0
+    for (let i = 0; i < 50; i++) {
+      hosts.ping('a', ping(i))
+      advance(100)
+    }
+    // Pushed at the ticks of 0, 1, 2, 3 and 4 s (each 3 ms late), each with the latest ping then;
+    // counting the interval from when the late timer fired would skip every other tick.
+    const pushed = got.filter((m) => m.type === 'metrics_update').map((m) => (m.data.metrics as { cpu_usage: number }).cpu_usage)
+    expect(pushed).toEqual([0, 10, 20, 30, 40])
   })
 
   it('goes offline after three missed intervals, comes back, and drops metrics after five minutes', async () => {

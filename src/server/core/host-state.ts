@@ -448,7 +448,9 @@ export function createHostState(options: HostStateOptions): HostState {
         a.queued = false
         const l = a.live
         if (!l || l.offline) continue
-        l.lastPushedAt = t
+        // The tick it was due on, not when the timer fired: counted from a late timer, the next
+        // allowed push would fall just after the next tick and wait for the one after it.
+        l.lastPushedAt = due
         const pool = l.metrics.pool_id
         let items = byPool.get(pool)
         if (!items) byPool.set(pool, (items = []))
